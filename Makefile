@@ -1,0 +1,68 @@
+# Split-Stack top-level Makefile.
+#
+#   make                 build splitstack.ko for every installed Debian kernel
+#                        and the Go programs
+#   make KERNEL=6.12     only for the kernel whose version starts with 6.12
+#   make deps            install everything the build and the tests need (apt)
+#   make test            deps + build + unit tests + kernel tests in QEMU
+#   make demo            deps + build + the demo cluster in QEMU
+#   make check           W=1, sparse (C=1) and checkpatch --strict on kmod/
+
+SHELL := /bin/bash
+GO ?= go
+KERNEL ?=
+# Installed kernels that have headers, newest first; KERNEL picks by prefix
+# ("6.1" does not match "6.12").
+KVERS := $(shell for d in /usr/src/linux-headers-*-amd64; do \
+	[ -d "$$d" ] && basename "$$d" | sed 's/^linux-headers-//'; done | sort -rV)
+ifneq ($(KERNEL),)
+KVERS := $(filter $(KERNEL).% $(KERNEL)-%,$(KVERS))
+endif
+BUILD := $(CURDIR)/build
+KMOD_SRC := $(shell find kmod -name '*.[ch]') kmod/Kbuild
+MODULES := $(foreach v,$(KVERS),$(BUILD)/$(v)/splitstack.ko)
+GOBIN := $(BUILD)/bin
+GOCMDS := sstctl sst-vm
+
+.PHONY: all module go deps test unit-test kernel-test demo check clean
+
+all: module go
+
+module: $(MODULES)
+
+# Each kernel gets its own copy of the sources so builds do not share objects.
+$(BUILD)/%/splitstack.ko: $(KMOD_SRC)
+	@test -d /lib/modules/$*/build || { echo "no headers for $* (make deps)"; exit 1; }
+	@mkdir -p $(BUILD)/$*
+	@cp -a kmod/. $(BUILD)/$*/
+	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/$* W=1 modules
+
+go:
+	@mkdir -p $(GOBIN)
+	$(GO) build -o $(GOBIN)/ $(addprefix ./cmd/,$(GOCMDS))
+
+deps:
+	./scripts/deps.sh
+
+unit-test:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) test ./pkg/... ./cmd/... ./qemu/...
+
+kernel-test: all
+	SST_BUILD=$(BUILD) SST_KERNELS="$(KVERS)" $(GO) test -count=1 -timeout 60m -v ./tests/
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit-test
+	$(MAKE) kernel-test
+
+demo: deps
+	$(MAKE) all
+	SST_BUILD=$(BUILD) $(GO) run ./cmd/sst-demo
+
+check: $(MODULES)
+	./scripts/check-kmod.sh $(KVERS)
+
+clean:
+	rm -rf $(BUILD)

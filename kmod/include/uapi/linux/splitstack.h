@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * Split-Stack: TCP connection handoff by half-pipe anchoring.
+ *
+ * This header is the whole user-visible ABI of splitstack.ko:
+ *
+ *   1. the /dev/splitstack handoff ioctl,
+ *   2. the "splitstack" generic netlink family (peers, half-pipes, stats,
+ *      configuration),
+ *   3. the wire format of the control protocol spoken between the active
+ *      layer (designated server, DS) and the passive layer (optimal server,
+ *      OS) over UDP.
+ *
+ * All state is per network namespace: a request acts on the namespace of
+ * the netlink socket (or, for the ioctl, of the TCP socket it names).
+ *
+ * Handoff ioctl
+ * -------------
+ *
+ *   int dev = open("/dev/splitstack", O_RDWR);
+ *   struct sst_handoff h = { .fd = client_fd, ... };
+ *   ioctl(dev, SST_IOC_HANDOFF, &h);
+ *
+ * hands the cluster->client half-pipe of the connected TCP socket @fd to
+ * the application listening on @os_port at the peer @os_addr, together
+ * with the @req_len request bytes at @req. Every field not described as an
+ * output must be set; reserved fields must be zero. Errors:
+ *
+ *   EFAULT          @req or the argument itself cannot be read
+ *   EINVAL          unknown @flags bit, non-zero reserved field, @req_len
+ *                   of 0 or above SST_HANDOFF_MAX_REQ, @os_port of 0, or
+ *                   @timeout_ms above SST_HANDOFF_MAX_TIMEOUT_MS
+ *   EBADF           @fd is not an open file descriptor
+ *   ENOTSOCK        @fd is not a socket
+ *   EPROTONOSUPPORT @fd is not a TCP socket (SOCK_STREAM, IPPROTO_TCP)
+ *   EAFNOSUPPORT    @os_family or the socket's family is not AF_INET
+ *   ENOTCONN        the socket is not ESTABLISHED or CLOSE_WAIT
+ *   EHOSTUNREACH    @os_addr is not a configured peer of this namespace
+ *   EBUSY           a handoff is already in progress on this socket
+ *   ETIMEDOUT       the OS did not report DATA_DONE within @timeout_ms
+ *   ECONNRESET      the client reset the connection during the handoff
+ *   EINTR           interrupted by a signal
+ *
+ * On success the ioctl returns 0 and @sent holds the number of response
+ * bytes the OS sent.
+ *
+ * Generic netlink
+ * ---------------
+ *
+ * Family SST_GENL_NAME, version SST_GENL_VERSION. Every command that
+ * changes state needs CAP_NET_ADMIN in the user namespace owning the
+ * network namespace (GENL_UNS_ADMIN_PERM); reads are open to everyone.
+ * Attributes are validated strictly: unknown attributes, wrong lengths and
+ * out-of-range values are refused with an extended ACK message and leave
+ * the state unchanged.
+ *
+ * SST_CMD_PEER_ADD: trust a peer node. Needs
+ *     SST_A_FAMILY:  u16, AF_INET (AF_INET6 is reserved, EAFNOSUPPORT)
+ *     SST_A_ADDR:    binary, 4 bytes for AF_INET, network byte order
+ *   and takes
+ *     SST_A_PORT:    u16, the peer's control UDP port, default
+ *                    SST_DEFAULT_CTRL_PORT
+ *   EEXIST if the address is already a peer, ENOSPC past SST_MAX_PEERS.
+ *
+ * SST_CMD_PEER_DEL: forget a peer. Needs SST_A_FAMILY and SST_A_ADDR;
+ *   ENOENT if no such peer.
+ *
+ * SST_CMD_PEER_GET (dump only): one message per peer with SST_A_FAMILY,
+ *   SST_A_ADDR and SST_A_PORT.
+ *
+ * SST_CMD_HALFPIPE_GET (dump only): one message per GC-pending half-pipe,
+ *   each holding one nested SST_A_HALFPIPE with SST_HP_A_* attributes.
+ *
+ * SST_CMD_STATS_GET (doit): replies with one nested SST_A_STATS holding
+ *   one u64 SST_STAT_* attribute per counter.
+ *
+ * SST_CMD_CONFIG_GET (doit): replies with SST_A_CTRL_PORT,
+ *   SST_A_KEEPALIVE_MS, SST_A_MODE and SST_A_AUTH_KEY_SET (the key itself
+ *   is never returned).
+ *
+ * SST_CMD_CONFIG_SET: sets any of
+ *     SST_A_CTRL_PORT:    u16, 1..65535, the local control UDP port
+ *     SST_A_KEEPALIVE_MS: u32, SST_MIN_KEEPALIVE_MS..SST_MAX_KEEPALIVE_MS
+ *     SST_A_AUTH_KEY:     binary, exactly SST_AUTH_KEY_LEN bytes
+ *     SST_A_MODE:         u8, enum sst_mode
+ *   All given values are checked before any is applied.
+ */
+#ifndef _UAPI_LINUX_SPLITSTACK_H
+#define _UAPI_LINUX_SPLITSTACK_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* ---------------------------------------------------------------- ioctl */
+
+#define SST_DEVICE_NAME			"splitstack"
+
+#define SST_HANDOFF_MAX_REQ		(64 * 1024)
+#define SST_HANDOFF_DEFAULT_TIMEOUT_MS	30000
+#define SST_HANDOFF_MAX_TIMEOUT_MS	600000
+
+/* No flags are defined yet; every bit is reserved. */
+#define SST_HANDOFF_F_ALL		0
+
+/**
+ * struct sst_handoff - argument of SST_IOC_HANDOFF (128 bytes)
+ * @fd:         the connected client TCP socket, in the caller's fd table
+ * @flags:      SST_HANDOFF_F_* bits, currently none
+ * @req:        user pointer to the request bytes
+ * @req_len:    number of request bytes, 1..SST_HANDOFF_MAX_REQ
+ * @os_family:  address family of @os_addr (AF_INET)
+ * @os_port:    TCP port the OS application listens on, host byte order
+ * @os_addr:    OS address, network byte order; AF_INET uses the first 4
+ *              bytes, the rest must be zero
+ * @timeout_ms: how long to wait for DATA_DONE, 0 for the default
+ * @reserved0:  must be zero
+ * @sent:       output: response bytes the OS sent
+ * @reserved:   must be zero
+ */
+struct sst_handoff {
+	__s32 fd;
+	__u32 flags;
+	__u64 req;
+	__u32 req_len;
+	__u16 os_family;
+	__u16 os_port;
+	__u8  os_addr[16];
+	__u32 timeout_ms;
+	__u32 reserved0;
+	__u64 sent;
+	__u64 reserved[9];
+};
+
+#define SST_IOC_MAGIC			0xB5
+#define SST_IOC_HANDOFF			_IOWR(SST_IOC_MAGIC, 1, struct sst_handoff)
+
+/* ------------------------------------------------------ generic netlink */
+
+#define SST_GENL_NAME			"splitstack"
+#define SST_GENL_VERSION		1
+
+#define SST_DEFAULT_CTRL_PORT		4795
+#define SST_DEFAULT_KEEPALIVE_MS	1000
+#define SST_MIN_KEEPALIVE_MS		100
+#define SST_MAX_KEEPALIVE_MS		60000
+#define SST_AUTH_KEY_LEN		32
+#define SST_MAX_PEERS			1024
+
+enum sst_cmd {
+	SST_CMD_UNSPEC,
+	SST_CMD_PEER_ADD,
+	SST_CMD_PEER_DEL,
+	SST_CMD_PEER_GET,
+	SST_CMD_HALFPIPE_GET,
+	SST_CMD_STATS_GET,
+	SST_CMD_CONFIG_GET,
+	SST_CMD_CONFIG_SET,
+	__SST_CMD_MAX
+};
+
+#define SST_CMD_MAX (__SST_CMD_MAX - 1)
+
+enum sst_mode {
+	SST_MODE_SPLIT,	/* next handoff may start while data is in flight */
+	SST_MODE_DRAIN,	/* next handoff waits until everything is acked */
+	__SST_MODE_MAX
+};
+
+#define SST_MODE_MAX (__SST_MODE_MAX - 1)
+
+enum sst_attr {
+	SST_A_UNSPEC,
+	SST_A_PAD,
+	SST_A_FAMILY,		/* u16 */
+	SST_A_ADDR,		/* binary, 4 bytes (AF_INET) */
+	SST_A_PORT,		/* u16 */
+	SST_A_HALFPIPE,		/* nested, SST_HP_A_* */
+	SST_A_STATS,		/* nested, SST_STAT_* */
+	SST_A_CTRL_PORT,	/* u16 */
+	SST_A_KEEPALIVE_MS,	/* u32 */
+	SST_A_AUTH_KEY,		/* binary, SST_AUTH_KEY_LEN bytes, set only */
+	SST_A_AUTH_KEY_SET,	/* u8, get only: 1 if a key is configured */
+	SST_A_MODE,		/* u8, enum sst_mode */
+	__SST_A_MAX
+};
+
+#define SST_A_MAX (__SST_A_MAX - 1)
+
+enum sst_hp_state {
+	SST_HP_SETUP,		/* SETUP sent, not yet acknowledged */
+	SST_HP_SENDING,		/* OS is sending the response */
+	SST_HP_DONE,		/* DATA_DONE received, waiting for client ACKs */
+	SST_HP_RESET,		/* RESET sent, waiting for its acknowledgment */
+	__SST_HP_STATE_MAX
+};
+
+enum sst_hp_attr {
+	SST_HP_A_UNSPEC,
+	SST_HP_A_PAD,
+	SST_HP_A_ID,		/* u64, connection id */
+	SST_HP_A_FAMILY,	/* u16, family of every address below */
+	SST_HP_A_CLIENT_ADDR,	/* binary */
+	SST_HP_A_CLIENT_PORT,	/* u16 */
+	SST_HP_A_VIP_ADDR,	/* binary */
+	SST_HP_A_VIP_PORT,	/* u16 */
+	SST_HP_A_OS_ADDR,	/* binary */
+	SST_HP_A_SEQ_START,	/* u32, first sequence number of the half-pipe */
+	SST_HP_A_SEQ_END,	/* u32, next sequence number after it */
+	SST_HP_A_STATE,		/* u8, enum sst_hp_state */
+	SST_HP_A_UNACKED,	/* u32, bytes the client has not acknowledged */
+	SST_HP_A_AGE_MS,	/* u64, milliseconds since SETUP */
+	__SST_HP_A_MAX
+};
+
+#define SST_HP_A_MAX (__SST_HP_A_MAX - 1)
+
+enum sst_stat {
+	SST_STAT_UNSPEC,
+	SST_STAT_PAD,
+	SST_STAT_SETUPS,	/* SETUPs sent (DS) or accepted (OS) */
+	SST_STAT_DATA_DONES,
+	SST_STAT_CREDITS,	/* SEND_PACKETs */
+	SST_STAT_GCS,		/* GC_PACKETs */
+	SST_STAT_PIGGYBACKED,	/* credit and GC sent in one message */
+	SST_STAT_RESETS,
+	SST_STAT_RETRANSMITS,	/* control messages sent again */
+	SST_STAT_AUTH_FAILURES,
+	SST_STAT_TIMEOUTS,
+	SST_STAT_DROPS,		/* malformed or unexpected control messages */
+	SST_STAT_HANDOFF_ERRORS,/* handoff ioctls that failed */
+	__SST_STAT_MAX
+};
+
+#define SST_STAT_MAX (__SST_STAT_MAX - 1)
+
+/* ------------------------------------------------ control wire protocol */
+
+/*
+ * Every control message is one UDP datagram:
+ *
+ *   struct sst_wire_hdr | body (hdr.len bytes) | MAC (SST_WIRE_MAC_LEN)
+ *
+ * All integers are big-endian. The MAC is HMAC-SHA256 with the namespace's
+ * auth key over the header and the body. Messages from addresses that are
+ * not configured peers, with a bad MAC, a wrong magic or version, a length
+ * that disagrees with the datagram, or a sequence number already seen, are
+ * dropped and counted.
+ */
+#define SST_WIRE_MAGIC			0x53535431	/* "SST1" */
+#define SST_WIRE_VERSION		1
+#define SST_WIRE_MAC_LEN		32
+#define SST_WIRE_MAX_BODY		(SST_HANDOFF_MAX_REQ + 256)
+
+enum sst_msg_type {
+	SST_MSG_SETUP = 1,	/* DS -> OS, reliable */
+	SST_MSG_SETUP_ACK,	/* OS -> DS */
+	SST_MSG_SEND_PACKET,	/* DS -> OS, credit: client ack and window */
+	SST_MSG_GC_PACKET,	/* DS -> OS, client ack for garbage collection */
+	SST_MSG_DATA_DONE,	/* OS -> DS, reliable */
+	SST_MSG_RESET,		/* DS -> OS, reliable */
+	SST_MSG_KEEPALIVE,	/* both ways */
+	SST_MSG_ACK_NOW,	/* DS -> OS, acknowledge new client bytes */
+	SST_MSG_ABORT,		/* OS -> DS, reliable: half-pipe died */
+	SST_MSG_ACK,		/* acknowledges a reliable message by seq */
+	__SST_MSG_MAX
+};
+
+/* Header flag: this message also carries a GC directive (piggybacked). */
+#define SST_WIRE_F_PIGGYBACK		0x0001
+
+struct sst_wire_hdr {
+	__be32 magic;
+	__u8   version;
+	__u8   type;		/* enum sst_msg_type */
+	__be16 flags;
+	__be32 len;		/* body length */
+	__be32 seq;		/* per-sender message sequence */
+	__be64 conn_id;		/* connection id chosen by the DS */
+};
+
+#endif /* _UAPI_LINUX_SPLITSTACK_H */
