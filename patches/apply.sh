@@ -7,7 +7,7 @@
 set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 KERNEL_TREE" >&2; exit 2; }
-tree=$1
+tree=$(cd "$1" && pwd) || exit 1
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ -f "$tree/net/Kconfig" ] && [ -f "$tree/Makefile" ] ||
 	{ echo "$tree does not look like a kernel source tree" >&2; exit 1; }

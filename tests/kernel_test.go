@@ -1,0 +1,162 @@
+// Package tests holds the kernel tests: each boots a Debian kernel in QEMU
+// (see ../qemu), loads splitstack.ko and runs a scenario from scenarios/
+// inside the guest. They need `make` to have built the module for every
+// kernel under test; a missing kernel or module fails the run, it is never
+// skipped.
+//
+// SST_KERNELS (space-separated versions, as `make kernel-test` sets it)
+// picks the kernels; by default every installed kernel that has a built
+// module. SST_BUILD is the build directory (default ../build).
+package tests
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/split-stack/splitstack/qemu"
+)
+
+// scenarios run on every kernel, in this order; each gets a fresh guest.
+var scenarios = []struct {
+	name    string
+	timeout time.Duration
+}{
+	{"modload", 5 * time.Minute},
+	{"sstctl", 3 * time.Minute},
+	{"netlink", 3 * time.Minute},
+	{"ioctl", 3 * time.Minute},
+}
+
+func buildDir() string {
+	if d := os.Getenv("SST_BUILD"); d != "" {
+		return d
+	}
+	d, _ := filepath.Abs("../build")
+	return d
+}
+
+// kernelsUnderTest returns the kernels to boot, failing the test when there
+// are none: a kernel suite that boots nothing has not passed.
+func kernelsUnderTest(t *testing.T) []qemu.Kernel {
+	t.Helper()
+	all, err := qemu.Kernels()
+	if err != nil {
+		t.Fatalf("listing kernels: %v", err)
+	}
+	var want []string
+	if v := strings.Fields(os.Getenv("SST_KERNELS")); len(v) > 0 {
+		want = v
+	} else {
+		for _, k := range all {
+			if _, err := os.Stat(filepath.Join(buildDir(), k.Version, "splitstack.ko")); err == nil {
+				want = append(want, k.Version)
+			}
+		}
+	}
+	var ks []qemu.Kernel
+	for _, v := range want {
+		found := false
+		for _, k := range all {
+			if k.Version == v {
+				ks = append(ks, k)
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("kernel %s is not installed (make deps)", v)
+		}
+	}
+	if len(ks) == 0 {
+		t.Fatalf("no kernel with a built module under %s: run make first", buildDir())
+	}
+	return ks
+}
+
+// guestBinaries builds the Go programs scenarios call into one directory.
+func guestBinaries(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command("go", "build", "-o", dir+"/",
+		"../cmd/sstctl", "./guest/nlcheck", "./guest/ioctlcheck")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building guest binaries: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// shortName turns "6.12.117+deb12-amd64" into "6.12".
+func shortName(version string) string {
+	parts := strings.SplitN(version, ".", 3)
+	if len(parts) < 2 {
+		return version
+	}
+	return parts[0] + "." + strings.TrimRightFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' })
+}
+
+func TestKernel(t *testing.T) {
+	kernels := kernelsUnderTest(t)
+	bin := guestBinaries(t)
+	suiteStart := time.Now()
+	for _, k := range kernels {
+		t.Run(shortName(k.Version), func(t *testing.T) {
+			ko := filepath.Join(buildDir(), k.Version, "splitstack.ko")
+			if _, err := os.Stat(ko); err != nil {
+				t.Fatalf("module for %s not built: %v (run make)", k.Version, err)
+			}
+			for _, sc := range scenarios {
+				t.Run(sc.name, func(t *testing.T) {
+					runScenario(t, k, ko, bin, sc.name, sc.timeout)
+				})
+			}
+		})
+	}
+	t.Logf("kernel suite: %d kernel(s) x %d scenarios in %v", len(kernels), len(scenarios),
+		time.Since(suiteStart).Round(time.Second))
+}
+
+func runScenario(t *testing.T, k qemu.Kernel, ko, bin, name string, timeout time.Duration) {
+	t.Helper()
+	script, err := os.ReadFile(filepath.Join("scenarios", name+".sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Minute)
+	defer cancel()
+	res, err := qemu.Run(ctx, qemu.Config{
+		Kernel:  k,
+		Module:  ko,
+		Script:  string(script),
+		Timeout: timeout,
+		Files: map[string]string{
+			"bin": bin,
+			"lib": "lib",
+		},
+	})
+	if res != nil {
+		t.Logf("%s on %s: booted in %v, run took %v, exit %d",
+			name, k.Version, res.BootTime.Round(10*time.Millisecond),
+			res.Duration.Round(10*time.Millisecond), res.ExitCode)
+		t.Logf("scenario output:\n%s", res.Output)
+	}
+	if err != nil {
+		if res != nil && res.Dmesg != "" {
+			t.Logf("guest dmesg:\n%s", tailLines(res.Dmesg, 60))
+		}
+		t.Fatalf("%s on %s: %v", name, k.Version, err)
+	}
+}
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("... (%d lines before)", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
+}

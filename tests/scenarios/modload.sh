@@ -1,0 +1,37 @@
+# insmod/rmmod cycles with peers, configuration and a second namespace
+# present: every unload is clean and every load starts from nothing.
+. "$SST/lib/assert.sh"
+
+key=$(printf '%064x' 42)
+cycles=${CYCLES:-20}
+for i in $(seq 1 "$cycles"); do
+	insmod "$SST/splitstack.ko" || fail "cycle $i: insmod"
+	[ -c /dev/splitstack ] || fail "cycle $i: /dev/splitstack missing"
+	[ "$(sstctl -j peers)" = "[]" ] || fail "cycle $i: peers left from the last load: $(sstctl -j peers)"
+	sstctl peers add 10.0.1.3
+	sstctl peers add 10.0.1.4 port 5000
+	sstctl config set mode drain keepalive 2500 key "$key"
+	ip netns add cyc
+	ip netns exec cyc sstctl peers add 10.0.1.9
+	# Odd cycles drop the namespace first (pernet exit with state),
+	# even ones unload with it still there.
+	[ $((i % 2)) -eq 1 ] && ip netns del cyc
+	rmmod splitstack || fail "cycle $i: rmmod"
+	[ ! -e /sys/module/splitstack ] || fail "cycle $i: /sys/module/splitstack still there"
+	[ ! -e /dev/splitstack ] || fail "cycle $i: /dev/splitstack still there"
+	ip netns del cyc 2>/dev/null || true
+done
+log "$cycles insmod/rmmod cycles clean"
+
+# An open /dev/splitstack pins the module.
+insmod "$SST/splitstack.ko"
+exec 3</dev/splitstack
+if rmmod splitstack 2>/dev/null; then fail "rmmod succeeded with /dev/splitstack open"; fi
+exec 3<&-
+rmmod splitstack || fail "rmmod after closing /dev/splitstack"
+log "open /dev/splitstack pins the module"
+
+# The genetlink family went away with the module.
+if out=$(sstctl peers 2>&1); then fail "sstctl peers worked without the module: $out"; fi
+echo "$out" | grep -qi "not loaded" || fail "unhelpful error without the module: $out"
+log "without the module: $out"
