@@ -94,17 +94,17 @@ const (
 
 // enum sst_stat: u64 counters nested in SST_A_STATS.
 const (
-	statUnspec         = iota // SST_STAT_UNSPEC
-	statPad                   // SST_STAT_PAD
-	statSetups                // SST_STAT_SETUPS
-	statDataDones             // SST_STAT_DATA_DONES
-	statCredits               // SST_STAT_CREDITS
-	statGCs                   // SST_STAT_GCS
-	statPiggybacked           // SST_STAT_PIGGYBACKED
-	statResets                // SST_STAT_RESETS
-	statRetransmits           // SST_STAT_RETRANSMITS
-	statAuthFailures          // SST_STAT_AUTH_FAILURES
-	statTimeouts              // SST_STAT_TIMEOUTS
-	statDrops                 // SST_STAT_DROPS
-	statHandoffErrors         // SST_STAT_HANDOFF_ERRORS
+	statUnspec        = iota // SST_STAT_UNSPEC
+	statPad                  // SST_STAT_PAD
+	statSetups               // SST_STAT_SETUPS
+	statDataDones            // SST_STAT_DATA_DONES
+	statCredits              // SST_STAT_CREDITS
+	statGCs                  // SST_STAT_GCS
+	statPiggybacked          // SST_STAT_PIGGYBACKED
+	statResets               // SST_STAT_RESETS
+	statRetransmits          // SST_STAT_RETRANSMITS
+	statAuthFailures         // SST_STAT_AUTH_FAILURES
+	statTimeouts             // SST_STAT_TIMEOUTS
+	statDrops                // SST_STAT_DROPS
+	statHandoffErrors        // SST_STAT_HANDOFF_ERRORS
 )

@@ -54,13 +54,22 @@
  * out-of-range values are refused with an extended ACK message and leave
  * the state unchanged.
  *
+ * Integer attributes are in host byte order, addresses in network byte
+ * order. Refusals common to every command: EINVAL for an unknown
+ * attribute, a wrong attribute length or a non-zero reserved genetlink
+ * header byte; ERANGE for a value outside its range; EPERM without
+ * CAP_NET_ADMIN; EOPNOTSUPP for an unknown command.
+ *
  * SST_CMD_PEER_ADD: trust a peer node. Needs
  *     SST_A_FAMILY:  u16, AF_INET (AF_INET6 is reserved, EAFNOSUPPORT)
- *     SST_A_ADDR:    binary, 4 bytes for AF_INET, network byte order
+ *     SST_A_ADDR:    binary, 4 bytes for AF_INET; a unicast address
  *   and takes
- *     SST_A_PORT:    u16, the peer's control UDP port, default
- *                    SST_DEFAULT_CTRL_PORT
- *   EEXIST if the address is already a peer, ENOSPC past SST_MAX_PEERS.
+ *     SST_A_PORT:    u16, 1..65535, the peer's control UDP port, default
+ *                    SST_DEFAULT_CTRL_PORT (the same default as the local
+ *                    SST_A_CTRL_PORT)
+ *   EINVAL for a missing attribute, an unknown family or a 0.0.0.0/8,
+ *   multicast or broadcast address; EEXIST if the address is already a
+ *   peer; ENOSPC past SST_MAX_PEERS.
  *
  * SST_CMD_PEER_DEL: forget a peer. Needs SST_A_FAMILY and SST_A_ADDR;
  *   ENOENT if no such peer.
@@ -83,7 +92,8 @@
  *     SST_A_KEEPALIVE_MS: u32, SST_MIN_KEEPALIVE_MS..SST_MAX_KEEPALIVE_MS
  *     SST_A_AUTH_KEY:     binary, exactly SST_AUTH_KEY_LEN bytes
  *     SST_A_MODE:         u8, enum sst_mode
- *   All given values are checked before any is applied.
+ *   All given values are checked before any is applied; EINVAL if none
+ *   is given. A key, once set, can be replaced but not removed.
  */
 #ifndef _UAPI_LINUX_SPLITSTACK_H
 #define _UAPI_LINUX_SPLITSTACK_H
@@ -194,15 +204,17 @@ enum sst_hp_state {
 	__SST_HP_STATE_MAX
 };
 
+#define SST_HP_STATE_MAX (__SST_HP_STATE_MAX - 1)
+
 enum sst_hp_attr {
 	SST_HP_A_UNSPEC,
 	SST_HP_A_PAD,
 	SST_HP_A_ID,		/* u64, connection id */
 	SST_HP_A_FAMILY,	/* u16, family of every address below */
 	SST_HP_A_CLIENT_ADDR,	/* binary */
-	SST_HP_A_CLIENT_PORT,	/* u16 */
+	SST_HP_A_CLIENT_PORT,	/* u16, host byte order */
 	SST_HP_A_VIP_ADDR,	/* binary */
-	SST_HP_A_VIP_PORT,	/* u16 */
+	SST_HP_A_VIP_PORT,	/* u16, host byte order */
 	SST_HP_A_OS_ADDR,	/* binary */
 	SST_HP_A_SEQ_START,	/* u32, first sequence number of the half-pipe */
 	SST_HP_A_SEQ_END,	/* u32, next sequence number after it */
