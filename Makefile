@@ -22,7 +22,7 @@ BUILD := $(CURDIR)/build
 KMOD_SRC := $(shell find kmod -name '*.[ch]') kmod/Kbuild
 MODULES := $(foreach v,$(KVERS),$(BUILD)/$(v)/splitstack.ko)
 GOBIN := $(BUILD)/bin
-GOCMDS := sstctl sst-vm
+GOCMDS := sstctl sst-vm sst-demo sst-os
 
 .PHONY: all module go deps test unit-test kernel-test demo check clean
 
@@ -59,7 +59,7 @@ test: deps
 
 demo: deps
 	$(MAKE) all
-	SST_BUILD=$(BUILD) $(GO) run ./cmd/sst-demo
+	$(GOBIN)/sst-demo -build $(BUILD)
 
 check: $(MODULES)
 	./scripts/check-kmod.sh $(KVERS)
