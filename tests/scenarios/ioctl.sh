@@ -1,7 +1,8 @@
 # SST_IOC_HANDOFF argument validation.
-. "$SST/lib/assert.sh"
+set -eu
+. "$SST/lib/topo.sh"
 
-insmod "$SST/splitstack.ko"
+sst_insmod
 sstctl peers add 127.0.0.2
 "$SST/bin/ioctlcheck"
 # The refusals that got as far as a socket are counted in its namespace.

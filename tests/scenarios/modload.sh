@@ -1,11 +1,12 @@
 # insmod/rmmod cycles with peers, configuration and a second namespace
 # present: every unload is clean and every load starts from nothing.
-. "$SST/lib/assert.sh"
+set -eu
+. "$SST/lib/topo.sh"
 
 key=$(printf '%064x' 42)
 cycles=${CYCLES:-20}
 for i in $(seq 1 "$cycles"); do
-	insmod "$SST/splitstack.ko" || fail "cycle $i: insmod"
+	sst_insmod
 	[ -c /dev/splitstack ] || fail "cycle $i: /dev/splitstack missing"
 	[ "$(sstctl -j peers)" = "[]" ] || fail "cycle $i: peers left from the last load: $(sstctl -j peers)"
 	sstctl peers add 10.0.1.3
@@ -15,7 +16,7 @@ for i in $(seq 1 "$cycles"); do
 	ip netns exec cyc sstctl peers add 10.0.1.9
 	# Odd cycles drop the namespace first (pernet exit with state),
 	# even ones unload with it still there.
-	[ $((i % 2)) -eq 1 ] && ip netns del cyc
+	if [ $((i % 2)) -eq 1 ]; then ip netns del cyc; fi
 	rmmod splitstack || fail "cycle $i: rmmod"
 	[ ! -e /sys/module/splitstack ] || fail "cycle $i: /sys/module/splitstack still there"
 	[ ! -e /dev/splitstack ] || fail "cycle $i: /dev/splitstack still there"
@@ -24,7 +25,7 @@ done
 log "$cycles insmod/rmmod cycles clean"
 
 # An open /dev/splitstack pins the module.
-insmod "$SST/splitstack.ko"
+sst_insmod
 exec 3</dev/splitstack
 if rmmod splitstack 2>/dev/null; then fail "rmmod succeeded with /dev/splitstack open"; fi
 exec 3<&-

@@ -1,8 +1,9 @@
 # sstctl round trips in two namespaces at once: independent state, JSON
 # and text output, clear errors, nothing changed by a refused request.
-. "$SST/lib/assert.sh"
+set -eu
+. "$SST/lib/topo.sh"
 
-insmod "$SST/splitstack.ko"
+sst_insmod
 ip netns add ns1
 ip netns add ns2
 n1() { ip netns exec ns1 sstctl "$@"; }

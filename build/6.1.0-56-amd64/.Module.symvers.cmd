@@ -1,1 +1,0 @@
-cmd_/work/main/build/6.1.0-56-amd64/Module.symvers :=  sed 's/ko$$/o/'  /work/main/build/6.1.0-56-amd64/modules.order | scripts/mod/modpost -m     -W -o /work/main/build/6.1.0-56-amd64/Module.symvers -e -i Module.symvers -T - 

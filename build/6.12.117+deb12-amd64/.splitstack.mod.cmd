@@ -1,1 +1,0 @@
-savedcmd_/work/main/build/6.12.117+deb12-amd64/splitstack.mod := printf '%s\n'   main.o netlink.o peer.o halfpipe.o device.o | awk '!x[$$0]++ { print("/work/main/build/6.12.117+deb12-amd64/"$$0) }' > /work/main/build/6.12.117+deb12-amd64/splitstack.mod

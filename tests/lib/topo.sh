@@ -1,0 +1,240 @@
+# shellcheck shell=sh disable=SC3043
+# (local is not POSIX, but dash, busybox ash and bash all have it.)
+# topo.sh: network topology and helpers for splitstack guest scenarios.
+#
+# Source it from a scenario run by the qemu harness (sst-vm -file lib=tests/lib):
+#
+#	set -eu
+#	. /sst/lib/topo.sh
+#	topo_up
+#	sst_insmod
+#	...
+#
+# Topology (one network namespace each; LVS-DR style service address):
+#
+#	client 10.0.0.2 --eth0==eth0-- router 10.0.0.1 / 10.0.1.1 --eth1==router-- lan (br0)
+#	                    (netem on router eth0)                                  |-ds-- ds  10.0.1.2
+#	                                                                            |-os1- os1 10.0.1.3
+#	                                                                            |-os2- os2 10.0.1.4
+#
+# The client connects to the VIP 10.0.2.1; the router routes it to the DS.
+# The DS, OS1 and OS2 all hold the VIP on lo (/32) and neither answer nor
+# announce it in ARP (arp_ignore=1, arp_announce=2). Their default route is
+# the router, so an OS answers the client directly, not through the DS.
+# Offloads (TSO, GSO, GRO) are off on every veth; IPv6 is off unless
+# TOPO_IPV6=1.
+#
+# POSIX sh (dash, busybox ash) or bash. Needs iproute2, ethtool, tc and
+# busybox (use `busybox ping`: iputils-ping may not be installed); the guest
+# runs as root. Helpers poll with a deadline, never sleep blindly.
+
+TOPO_NS="client router lan ds os1 os2"
+TOPO_VIP=10.0.2.1
+TOPO_CLIENT_IP=10.0.0.2
+TOPO_ROUTER_IP=10.0.0.1     # router, client side
+TOPO_ROUTER_LAN_IP=10.0.1.1 # router, LAN side
+TOPO_DS_IP=10.0.1.2
+TOPO_OS1_IP=10.0.1.3
+TOPO_OS2_IP=10.0.1.4
+SST=${SST:-/sst}
+
+# Logging, assertions and polling live in assert.sh.
+. "${SST}/lib/assert.sh"
+
+# ---- namespaces ------------------------------------------------------------
+
+
+# n NS CMD...: run CMD in network namespace NS.
+n() {
+	local ns="$1"
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# n_bg NS CMD...: run CMD in NS in the background ($! is its pid). Under
+# bash it is disowned, so that topo_down kills it without a "Killed" report.
+n_bg() {
+	local ns="$1"
+	shift
+	ip netns exec "$ns" "$@" &
+	# shellcheck disable=SC3044
+	if [ -n "${BASH_VERSION:-}" ]; then disown $!; fi
+}
+
+_port_listening() { # NS PORT
+	[ -n "$(n "$1" ss -Hltn "sport = :$2")" ]
+}
+
+# wait_for_port NS PORT [TIMEOUT_S=10]: wait until something listens on TCP
+# PORT in NS.
+wait_for_port() {
+	wait_until "${3:-10}" _port_listening "$1" "$2" ||
+		fail "wait_for_port: nothing listening on tcp port $2 in netns $1 after ${3:-10}s"
+}
+
+# _ip NS: run the ip(8) commands on stdin, one per line, in netns NS (one
+# process for all: every exec costs ~0.1 s in an emulated guest).
+_ip() {
+	ip -n "$1" -batch - || fail "ip -batch in netns $1 failed"
+}
+
+# _sysctl NS KEY=VALUE...
+_sysctl() {
+	local ns="$1"
+	shift
+	n "$ns" sysctl -qw "$@" >/dev/null || fail "sysctl $* in netns $ns"
+}
+
+# _offloads_off NS DEV...: turn TSO, GSO and GRO off.
+_offloads_off() {
+	local ns="$1"
+	shift
+	# shellcheck disable=SC2016
+	n "$ns" sh -c 'for d; do ethtool -K "$d" tso off gso off gro off || exit; done' _ "$@" ||
+		fail "ethtool -K in netns $ns"
+}
+
+# topo_up: build the topology (tearing down any previous one first).
+topo_up() {
+	local host ip
+	topo_down
+	modprobe -qa veth sch_netem bridge || fail "modprobe veth sch_netem bridge"
+	if [ "${TOPO_IPV6:-0}" != 1 ]; then
+		# New namespaces inherit this from the initial one.
+		sysctl -qw net.core.devconf_inherit_init_net=1 \
+			net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null ||
+			fail "sysctl: disable IPv6"
+	fi
+
+	# Namespaces and the veth pairs between them.
+	ip -batch - <<-EOF || fail "topo_up: creating namespaces and links"
+		netns add client
+		netns add router
+		netns add lan
+		netns add ds
+		netns add os1
+		netns add os2
+		link add eth0 netns client type veth peer name eth0 netns router
+		link add router netns lan type veth peer name eth1 netns router
+		link add ds netns lan type veth peer name eth0 netns ds
+		link add os1 netns lan type veth peer name eth0 netns os1
+		link add os2 netns lan type veth peer name eth0 netns os2
+	EOF
+
+	_ip client <<-EOF
+		link set lo up
+		link set eth0 up
+		addr add $TOPO_CLIENT_IP/24 dev eth0
+		route add default via $TOPO_ROUTER_IP
+	EOF
+	_offloads_off client eth0
+
+	_ip router <<-EOF
+		link set lo up
+		link set eth0 up
+		link set eth1 up
+		addr add $TOPO_ROUTER_IP/24 dev eth0
+		addr add $TOPO_ROUTER_LAN_IP/24 dev eth1
+		route add $TOPO_VIP/32 via $TOPO_DS_IP
+	EOF
+	_offloads_off router eth0 eth1
+	_sysctl router net.ipv4.ip_forward=1
+
+	# The LAN: a bridge in its own namespace, one port per host.
+	_ip lan <<-EOF
+		link set lo up
+		link add br0 type bridge forward_delay 0
+		link set br0 up
+		link set router master br0 up
+		link set ds master br0 up
+		link set os1 master br0 up
+		link set os2 master br0 up
+	EOF
+	_offloads_off lan router ds os1 os2
+
+	for host in ds os1 os2; do
+		case $host in
+		ds) ip=$TOPO_DS_IP ;;
+		os1) ip=$TOPO_OS1_IP ;;
+		os2) ip=$TOPO_OS2_IP ;;
+		esac
+		_ip "$host" <<-EOF
+			link set lo up
+			link set eth0 up
+			addr add $TOPO_VIP/32 dev lo
+			addr add $ip/24 dev eth0
+			route add default via $TOPO_ROUTER_LAN_IP
+		EOF
+		_offloads_off "$host" eth0
+		_sysctl "$host" net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+			net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
+	done
+
+	# Wait until the bridge forwards: the router reaches every LAN host.
+	for ip in "$TOPO_DS_IP" "$TOPO_OS1_IP" "$TOPO_OS2_IP"; do
+		wait_until 10 n router busybox ping -c1 -W1 -q "$ip" >/dev/null ||
+			fail "topo_up: router cannot reach $ip"
+	done
+	log "topology up"
+}
+
+# topo_down: kill every process in the topology's namespaces and delete them.
+topo_down() {
+	local ns pids
+	for ns in $TOPO_NS; do
+		[ -e "/run/netns/$ns" ] || continue
+		pids=$(ip netns pids "$ns" 2>/dev/null || true)
+		if [ -n "$pids" ]; then
+			# shellcheck disable=SC2086
+			kill -KILL $pids 2>/dev/null || true
+		fi
+		ip netns del "$ns" || fail "ip netns del $ns"
+	done
+}
+
+# topo_netem SPEC [down|up|both]: impair the client link with netem
+# (e.g. "delay 175ms loss 4%"). down (default) shapes the router's
+# client-facing side (router -> client), up the client's side (client ->
+# router). SPEC "none" removes the impairment.
+topo_netem() {
+	local spec="$1" dir="${2:-down}" where ns
+	case $dir in
+	down) where="router" ;;
+	up) where="client" ;;
+	both) where="router client" ;;
+	*) fail "topo_netem: direction must be down, up or both, not '$dir'" ;;
+	esac
+	for ns in $where; do
+		if [ "$spec" = none ]; then
+			n "$ns" tc qdisc del dev eth0 root 2>/dev/null || true
+		else
+			# shellcheck disable=SC2086
+			n "$ns" tc qdisc replace dev eth0 root netem $spec ||
+				fail "topo_netem: tc netem '$spec' in $ns"
+		fi
+	done
+}
+
+# ---- the module --------------------------------------------------------------
+
+# sst_insmod [PARAM=VALUE...]: load /sst/splitstack.ko (or $SST_MODULE)
+# unless it is loaded already; its dependencies are modprobed first.
+sst_insmod() {
+	local ko="${SST_MODULE:-$SST/splitstack.ko}" dep
+	if grep -q '^splitstack ' /proc/modules; then
+		return 0
+	fi
+	[ -f "$ko" ] || fail "sst_insmod: no module at $ko"
+	for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
+		modprobe -q "$dep" || fail "sst_insmod: modprobe $dep (needed by $ko)"
+	done
+	insmod "$ko" "$@" || fail "sst_insmod: insmod $ko $* failed"
+	log "loaded $(basename "$ko")"
+}
+
+# sst_rmmod: unload the module if it is loaded.
+sst_rmmod() {
+	if grep -q '^splitstack ' /proc/modules; then
+		rmmod splitstack || fail "rmmod splitstack"
+	fi
+}
