@@ -4,7 +4,7 @@
 #                        and the Go programs
 #   make KERNEL=6.12     only for the kernel whose version starts with 6.12
 #   make deps            install everything the build and the tests need (apt)
-#   make test            deps + build + unit tests + kernel tests in QEMU
+#   make test            deps + build + check + unit tests + kernel tests in QEMU
 #   make demo            deps + build + the demo cluster in QEMU
 #   make check           W=1, sparse (C=1) and checkpatch --strict on kmod/
 
@@ -54,6 +54,7 @@ kernel-test: all
 
 test: deps
 	$(MAKE) all
+	$(MAKE) check
 	$(MAKE) unit-test
 	$(MAKE) kernel-test
 
