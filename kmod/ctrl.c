@@ -24,6 +24,7 @@
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
@@ -65,6 +66,14 @@ struct sst_ctrl_pending {
 	unsigned int len;
 	u8 msg[];
 };
+
+/* A test knob: lets the tests drive retransmissions before the data path
+ * sends reliable messages of its own.
+ */
+static bool reliable_keepalives;
+module_param(reliable_keepalives, bool, 0644);
+MODULE_PARM_DESC(reliable_keepalives,
+		 "send KEEPALIVEs as reliable messages (for tests)");
 
 /* Handlers of the data path, by message type; see sst_ctrl_register(). */
 static sst_ctrl_handler_t sst_handlers[__SST_MSG_MAX];
@@ -340,7 +349,8 @@ static void sst_ctrl_rtx_work(struct work_struct *work)
 			p->err = peer ? -ETIMEDOUT : -EHOSTUNREACH;
 			list_move_tail(&p->node, &dead);
 			c->npending--;
-			sst_stat_inc(sn, SST_STAT_TIMEOUTS);
+			if (peer)
+				sst_stat_inc(sn, SST_STAT_TIMEOUTS);
 			continue;
 		}
 		skb = sst_ctrl_alloc_skb(p->len);
@@ -496,6 +506,7 @@ static void sst_ctrl_ka_work(struct work_struct *work)
 	struct sst_ctrl *c = container_of(to_delayed_work(work),
 					  struct sst_ctrl, ka_work);
 	struct sst_net *sn = sst_ctrl_sn(c);
+	u16 flags = READ_ONCE(reliable_keepalives) ? SST_WIRE_F_RELIABLE : 0;
 	const struct sst_key *key;
 	struct sst_peer *peer;
 	struct socket *sock;
@@ -506,7 +517,7 @@ static void sst_ctrl_ka_work(struct work_struct *work)
 	if (sock && key)
 		list_for_each_entry_rcu(peer, &sn->peers, node)
 			sst_ctrl_send_peer(sn, sock, key, peer,
-					   SST_MSG_KEEPALIVE, 0, 0, NULL, 0,
+					   SST_MSG_KEEPALIVE, flags, 0, NULL, 0,
 					   NULL, NULL);
 	rcu_read_unlock_bh();
 	queue_delayed_work(system_wq, &c->ka_work,

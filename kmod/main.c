@@ -7,10 +7,12 @@
 
 #include <net/genetlink.h>
 #include <linux/module.h>
+#include "ctrl.h"
 #include "device.h"
 #include "halfpipe.h"
 #include "netlink.h"
 #include "netns.h"
+#include "passive.h"
 #include "peer.h"
 
 unsigned int sst_net_id __read_mostly;
@@ -42,6 +44,7 @@ static int __net_init sst_net_init(struct net *net)
 	sn->stats = alloc_percpu(struct sst_stats);
 	if (!sn->stats)
 		return -ENOMEM;
+	sst_ctrl_init(sn, net);
 	return 0;
 }
 
@@ -49,6 +52,7 @@ static void __net_exit sst_net_exit(struct net *net)
 {
 	struct sst_net *sn = sst_net(net);
 
+	sst_ctrl_exit(sn);
 	sst_halfpipes_flush(sn);
 	sst_peers_flush(sn);
 	memzero_explicit(&sn->config, sizeof(sn->config));
@@ -76,10 +80,15 @@ static int __init sst_init(void)
 	ret = sst_device_init();
 	if (ret)
 		goto err_device;
+	ret = sst_passive_init();
+	if (ret)
+		goto err_passive;
 
 	pr_info("Split-Stack " SST_VERSION " loaded\n");
 	return 0;
 
+err_passive:
+	sst_device_exit();
 err_device:
 	sst_genl_exit();
 err_genl:
@@ -90,11 +99,13 @@ err_pernet:
 
 static void __exit sst_exit(void)
 {
+	sst_passive_exit();
 	sst_device_exit();
 	sst_genl_exit();
 	unregister_pernet_subsys(&sst_net_ops);
 	/* Peers are freed with kfree_rcu(): let those callbacks finish. */
 	rcu_barrier();
+	sst_ctrl_module_exit();
 }
 
 module_init(sst_init);

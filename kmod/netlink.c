@@ -6,10 +6,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/err.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
+#include "ctrl.h"
 #include "halfpipe.h"
 #include "netlink.h"
 #include "netns.h"
@@ -33,6 +36,7 @@ static const struct nla_policy sst_policy[SST_A_MAX + 1] = {
 	[SST_A_AUTH_KEY]	= NLA_POLICY_EXACT_LEN(SST_AUTH_KEY_LEN),
 	[SST_A_AUTH_KEY_SET]	= { .type = NLA_REJECT },
 	[SST_A_MODE]		= NLA_POLICY_MAX(NLA_U8, SST_MODE_MAX),
+	[SST_A_LAST_HEARD_MS]	= { .type = NLA_REJECT },
 };
 
 static struct genl_family sst_genl_family;
@@ -87,6 +91,7 @@ static int sst_parse_addr(struct genl_info *info, __be32 *addr)
 static int sst_nl_peer_add(struct sk_buff *skb, struct genl_info *info)
 {
 	u16 port = SST_DEFAULT_CTRL_PORT;
+	struct sst_net *sn;
 	__be32 addr;
 	int ret;
 
@@ -96,7 +101,13 @@ static int sst_nl_peer_add(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[SST_A_PORT])
 		port = nla_get_u16(info->attrs[SST_A_PORT]);
 
-	ret = sst_peer_add(sst_info_net(info), addr, port);
+	sn = sst_info_net(info);
+	mutex_lock(&sn->lock);
+	/* The first peer needs the control socket. */
+	ret = sst_ctrl_open(sn, info->extack);
+	if (!ret)
+		ret = sst_peer_add_locked(sn, addr, port);
+	mutex_unlock(&sn->lock);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "peer already exists");
 	else if (ret == -ENOSPC)
@@ -122,6 +133,7 @@ static int sst_nl_peer_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct sst_net *sn = sst_net(sock_net(skb->sk));
 	long idx = 0, start = cb->args[0];
+	u64 now = ktime_get_ns(), last;
 	struct sst_peer *p;
 	void *hdr;
 	int ret = 0;
@@ -137,9 +149,14 @@ static int sst_nl_peer_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			ret = -EMSGSIZE;
 			break;
 		}
+		last = READ_ONCE(p->last_rx_ns);
 		if (nla_put_u16(skb, SST_A_FAMILY, AF_INET) ||
 		    nla_put_in_addr(skb, SST_A_ADDR, p->addr) ||
-		    nla_put_u16(skb, SST_A_PORT, p->port)) {
+		    nla_put_u16(skb, SST_A_PORT, p->port) ||
+		    (last && nla_put_u64_64bit(skb, SST_A_LAST_HEARD_MS,
+					       div_u64(now > last ? now - last : 0,
+						       NSEC_PER_MSEC),
+					       SST_A_PAD))) {
 			genlmsg_cancel(skb, hdr);
 			ret = -EMSGSIZE;
 			break;
@@ -293,6 +310,9 @@ static int sst_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sst_net *sn = sst_info_net(info);
 	struct nlattr **a = info->attrs;
+	struct socket *sock = NULL;
+	struct sst_key *key = NULL;
+	int ret;
 
 	/* The policy has checked every value: apply them all or none. */
 	if (!a[SST_A_CTRL_PORT] && !a[SST_A_KEEPALIVE_MS] &&
@@ -302,19 +322,49 @@ static int sst_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	mutex_lock(&sn->lock);
-	if (a[SST_A_CTRL_PORT])
-		sn->config.ctrl_port = nla_get_u16(a[SST_A_CTRL_PORT]);
-	if (a[SST_A_KEEPALIVE_MS])
-		sn->config.keepalive_ms = nla_get_u32(a[SST_A_KEEPALIVE_MS]);
+	/* What can fail comes first: binding the new port, the new key. */
+	if (a[SST_A_CTRL_PORT]) {
+		ret = sst_ctrl_prepare_port(sn, nla_get_u16(a[SST_A_CTRL_PORT]),
+					    &sock, info->extack);
+		if (ret) {
+			NL_SET_BAD_ATTR(info->extack, a[SST_A_CTRL_PORT]);
+			goto out;
+		}
+	}
+	if (a[SST_A_AUTH_KEY]) {
+		key = sst_key_new(nla_data(a[SST_A_AUTH_KEY]),
+				  SST_AUTH_KEY_LEN);
+		if (IS_ERR(key)) {
+			ret = PTR_ERR(key);
+			NL_SET_ERR_MSG(info->extack,
+				       "cannot set up HMAC-SHA256 with the key");
+			sst_ctrl_abort_port(sock);
+			goto out;
+		}
+	}
+
+	if (a[SST_A_CTRL_PORT]) {
+		sst_ctrl_commit_port(sn, sock);
+		WRITE_ONCE(sn->config.ctrl_port,
+			   nla_get_u16(a[SST_A_CTRL_PORT]));
+	}
+	if (a[SST_A_KEEPALIVE_MS]) {
+		WRITE_ONCE(sn->config.keepalive_ms,
+			   nla_get_u32(a[SST_A_KEEPALIVE_MS]));
+		sst_ctrl_keepalive_changed(sn);
+	}
 	if (a[SST_A_MODE])
 		sn->config.mode = nla_get_u8(a[SST_A_MODE]);
-	if (a[SST_A_AUTH_KEY]) {
+	if (key) {
 		nla_memcpy(sn->config.key, a[SST_A_AUTH_KEY],
 			   sizeof(sn->config.key));
 		sn->config.key_set = true;
+		sst_ctrl_commit_key(sn, key);
 	}
+	ret = 0;
+out:
 	mutex_unlock(&sn->lock);
-	return 0;
+	return ret;
 }
 
 static const struct genl_ops sst_genl_ops[] = {

@@ -12,6 +12,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/splitstack.h>
+#include "ctrl.h"
 
 struct sst_config {
 	u16 ctrl_port;
@@ -34,6 +35,10 @@ struct sst_stats {
  * @hp_lock:   protects @halfpipes
  * @halfpipes: GC-pending half-pipes, list of struct sst_halfpipe
  * @stats:     per-CPU counters, indexed by enum sst_stat
+ * @ctrl:      the control plane (socket, key, reliable messages)
+ *
+ * config.keepalive_ms and config.ctrl_port are also read without @lock
+ * (READ_ONCE) by the control plane.
  */
 struct sst_net {
 	struct mutex lock;		/* peers, npeers, config */
@@ -43,6 +48,7 @@ struct sst_net {
 	spinlock_t hp_lock;		/* halfpipes */
 	struct list_head halfpipes;
 	struct sst_stats __percpu *stats;
+	struct sst_ctrl ctrl;
 };
 
 extern unsigned int sst_net_id;

@@ -32,30 +32,40 @@ struct sst_peer *sst_peer_lookup_rcu(struct sst_net *sn, __be32 addr)
 	return sst_peer_find(sn, addr);
 }
 
-int sst_peer_add(struct sst_net *sn, __be32 addr, u16 port)
+/**
+ * sst_peer_add_locked - trust a new peer
+ * @sn:   namespace state
+ * @addr: IPv4 address, network byte order
+ * @port: its control UDP port, host byte order
+ *
+ * Context: sst_net.lock held.
+ */
+int sst_peer_add_locked(struct sst_net *sn, __be32 addr, u16 port)
 {
 	struct sst_peer *p;
-	int ret = 0;
 
-	mutex_lock(&sn->lock);
-	if (sst_peer_find(sn, addr)) {
-		ret = -EEXIST;
-		goto out;
-	}
-	if (sn->npeers >= SST_MAX_PEERS) {
-		ret = -ENOSPC;
-		goto out;
-	}
+	lockdep_assert_held(&sn->lock);
+	if (sst_peer_find(sn, addr))
+		return -EEXIST;
+	if (sn->npeers >= SST_MAX_PEERS)
+		return -ENOSPC;
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
-	if (!p) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!p)
+		return -ENOMEM;
 	p->addr = addr;
 	p->port = port;
+	sst_replay_init(&p->replay);
 	list_add_tail_rcu(&p->node, &sn->peers);
 	sn->npeers++;
-out:
+	return 0;
+}
+
+int sst_peer_add(struct sst_net *sn, __be32 addr, u16 port)
+{
+	int ret;
+
+	mutex_lock(&sn->lock);
+	ret = sst_peer_add_locked(sn, addr, port);
 	mutex_unlock(&sn->lock);
 	return ret;
 }

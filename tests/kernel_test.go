@@ -31,6 +31,7 @@ var scenarios = []struct {
 	{"sstctl", 3 * time.Minute},
 	{"netlink", 3 * time.Minute},
 	{"ioctl", 3 * time.Minute},
+	{"ctrl", 4 * time.Minute},
 }
 
 func buildDir() string {
@@ -83,7 +84,7 @@ func guestBinaries(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	cmd := exec.Command("go", "build", "-o", dir+"/",
-		"../cmd/sstctl", "./guest/nlcheck", "./guest/ioctlcheck")
+		"../cmd/sstctl", "./guest/nlcheck", "./guest/ioctlcheck", "./guest/ctrlcheck")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building guest binaries: %v\n%s", err, out)
@@ -121,12 +122,18 @@ func TestKernel(t *testing.T) {
 		time.Since(suiteStart).Round(time.Second))
 }
 
+// depsPrologue loads the module's dependencies (udp_tunnel) before every
+// scenario, so that scenarios can use plain insmod, which does not.
+const depsPrologue = `for d in $(modinfo -F depends "$SST/splitstack.ko" | tr , ' '); do modprobe "$d" || exit 1; done
+`
+
 func runScenario(t *testing.T, k qemu.Kernel, ko, bin, name string, timeout time.Duration) {
 	t.Helper()
 	script, err := os.ReadFile(filepath.Join("scenarios", name+".sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	script = append([]byte(depsPrologue), script...)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Minute)
 	defer cancel()
 	res, err := qemu.Run(ctx, qemu.Config{

@@ -166,6 +166,14 @@ func readKeyFile(path string, stdin io.Reader) ([]byte, error) {
 
 // parsePeerAdd parses "ADDR [port N]".
 func parsePeerAdd(args []string) (nl.Peer, error) {
+	// "sstctl peers" ends its lines with a "# ..." comment: pasted back
+	// (word-split by a shell loop), it is ignored.
+	for i, a := range args {
+		if strings.HasPrefix(a, "#") {
+			args = args[:i]
+			break
+		}
+	}
 	if len(args) == 0 {
 		return nl.Peer{}, usagef("missing peer address")
 	}

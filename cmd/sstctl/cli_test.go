@@ -59,7 +59,7 @@ func (f *fakeClient) SetConfig(ch nl.ConfigChange) error {
 var (
 	testPeers = []nl.Peer{
 		{Addr: netip.MustParseAddr("10.0.1.2"), Port: 4795},
-		{Addr: netip.MustParseAddr("10.0.1.3"), Port: 9000},
+		{Addr: netip.MustParseAddr("10.0.1.3"), Port: 9000, Heard: true, LastHeard: 1250 * time.Millisecond},
 	}
 	testHalfPipes = []nl.HalfPipe{
 		{
@@ -87,7 +87,8 @@ var (
 	testStats = nl.Stats{
 		Setups: 12, DataDones: 11, Credits: 300, GCs: 40, Piggybacked: 5,
 		Resets: 1, Retransmits: 2, AuthFailures: 0, Timeouts: 3, Drops: 4,
-		HandoffErrors: 1 << 40,
+		HandoffErrors: 1 << 40, CtrlRx: 21, CtrlTx: 22, CtrlTxErrors: 23,
+		UnknownPeer: 24, Replays: 25, Duplicates: 26, Keepalives: 27,
 	}
 	testConfig = nl.Config{CtrlPort: 4795, Keepalive: time.Second, Mode: nl.ModeSplit}
 
@@ -143,14 +144,14 @@ func TestRun(t *testing.T) {
 			name:      "peers",
 			args:      []string{"peers"},
 			fake:      fakeClient{peers: testPeers},
-			wantOut:   "10.0.1.2 port 4795\n10.0.1.3 port 9000\n",
+			wantOut:   "10.0.1.2 port 4795  # never heard\n10.0.1.3 port 9000  # heard 1.25s ago\n",
 			wantCalls: []string{"Peers"},
 		},
 		{
 			name:      "peers list json",
 			args:      []string{"peers", "list", "-j"},
 			fake:      fakeClient{peers: testPeers},
-			wantOut:   `[{"addr":"10.0.1.2","port":4795},{"addr":"10.0.1.3","port":9000}]` + "\n",
+			wantOut:   `[{"addr":"10.0.1.2","port":4795,"last_heard_ms":null},{"addr":"10.0.1.3","port":9000,"last_heard_ms":1250}]` + "\n",
 			wantCalls: []string{"Peers"},
 		},
 		{
@@ -173,6 +174,11 @@ func TestRun(t *testing.T) {
 		{
 			name:      "peers add with port, as printed by peers",
 			args:      []string{"peers", "add", "10.0.1.2", "port", "4795"},
+			wantCalls: []string{"AddPeer 10.0.1.2 4795"},
+		},
+		{
+			name:      "peers add with the comment printed by peers",
+			args:      []string{"peers", "add", "10.0.1.2", "port", "4795", "#", "heard", "1.25s", "ago"},
 			wantCalls: []string{"AddPeer 10.0.1.2 4795"},
 		},
 		{
@@ -294,6 +300,13 @@ auth_failures   0
 timeouts        3
 drops           4
 handoff_errors  1099511627776
+ctrl_rx         21
+ctrl_tx         22
+ctrl_tx_errors  23
+unknown_peer    24
+replays         25
+duplicates      26
+keepalives      27
 `,
 			wantCalls: []string{"Stats"},
 		},
@@ -302,7 +315,8 @@ handoff_errors  1099511627776
 			args: []string{"show", "stats", "--json"},
 			fake: fakeClient{stats: testStats},
 			wantOut: `{"setups":12,"data_dones":11,"credits":300,"gcs":40,"piggybacked":5,"resets":1,` +
-				`"retransmits":2,"auth_failures":0,"timeouts":3,"drops":4,"handoff_errors":1099511627776}` + "\n",
+				`"retransmits":2,"auth_failures":0,"timeouts":3,"drops":4,"handoff_errors":1099511627776,` +
+				`"ctrl_rx":21,"ctrl_tx":22,"ctrl_tx_errors":23,"unknown_peer":24,"replays":25,"duplicates":26,"keepalives":27}` + "\n",
 			wantCalls: []string{"Stats"},
 		},
 		{

@@ -146,11 +146,14 @@ to everyone; changing peers or configuration needs CAP_NET_ADMIN.
 						name:    "list",
 						aliases: []string{"show", "ls"},
 						summary: "List the trusted peers.",
-						help: `Prints one line per peer, in the form "sstctl peers add" accepts:
+						help: `Prints one line per peer, in the form "sstctl peers add" accepts, with
+a comment telling when a valid control message last came from the peer:
 
-  10.0.1.2 port 4795
+  10.0.1.2 port 4795  # heard 250ms ago
+  10.0.1.3 port 4795  # never heard
 
-With --json, prints an array of {"addr": "10.0.1.2", "port": 4795}.
+With --json, prints an array of
+{"addr": "10.0.1.2", "port": 4795, "last_heard_ms": 250} (null if never).
 
 Example:
   sstctl peers

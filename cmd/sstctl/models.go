@@ -4,16 +4,23 @@ import (
 	"github.com/split-stack/splitstack/pkg/nl"
 )
 
-// peersView lists peers as lines such as "10.0.1.2 port 4795", which
-// "sstctl peers add" accepts back.
+// peersView lists peers as lines such as
+// "10.0.1.2 port 4795  # heard 250ms ago", which "sstctl peers add" accepts
+// back (it ignores the comment). JSON has "last_heard_ms", null if never.
 func peersView(peers []nl.Peer) *view {
 	v := &view{
-		fields: []field{{"addr", "addr"}, {"port", "port"}},
+		fields: []field{{"addr", "addr"}, {"port", "port"}, {"", "last_heard_ms"}},
 		layout: layoutLines,
 		rows:   make([][]any, 0, len(peers)),
+		comment: func(row []any) string {
+			if h := row[2].(lastHeard); h.heard {
+				return "heard " + h.String()
+			}
+			return "never heard"
+		},
 	}
 	for _, p := range peers {
-		v.rows = append(v.rows, []any{p.Addr, p.Port})
+		v.rows = append(v.rows, []any{p.Addr, p.Port, lastHeard{p.Heard, p.LastHeard}})
 	}
 	return v
 }
@@ -59,10 +66,19 @@ func statsView(s nl.Stats) *view {
 			{"timeouts", "timeouts"},
 			{"drops", "drops"},
 			{"handoff_errors", "handoff_errors"},
+			{"ctrl_rx", "ctrl_rx"},
+			{"ctrl_tx", "ctrl_tx"},
+			{"ctrl_tx_errors", "ctrl_tx_errors"},
+			{"unknown_peer", "unknown_peer"},
+			{"replays", "replays"},
+			{"duplicates", "duplicates"},
+			{"keepalives", "keepalives"},
 		},
 		rows: [][]any{{
 			s.Setups, s.DataDones, s.Credits, s.GCs, s.Piggybacked, s.Resets,
 			s.Retransmits, s.AuthFailures, s.Timeouts, s.Drops, s.HandoffErrors,
+			s.CtrlRx, s.CtrlTx, s.CtrlTxErrors, s.UnknownPeer, s.Replays,
+			s.Duplicates, s.Keepalives,
 		}},
 		single:       true,
 		layout:       layoutColumn,

@@ -31,12 +31,17 @@ type view struct {
 	// columnHeader is the header of layoutColumn, {"NAME", "VALUE"} if
 	// empty.
 	columnHeader []string
+	// comment, if set, returns a comment for a record that layoutLines
+	// prints after it as "  # comment" (commands reading the lines back
+	// ignore it).
+	comment func(row []any) string
 }
 
 // A field is a column of a view.
 type field struct {
 	// name is the text label: a table header, or a keyword that the
-	// matching command accepts as input ("port").
+	// matching command accepts as input ("port"). layoutLines leaves out
+	// fields without a name: they are JSON only.
 	name string
 	// key is the lower_snake_case JSON object key.
 	key string
@@ -129,10 +134,18 @@ func (v *view) writeText(w io.Writer) error {
 	case layoutLines:
 		for _, row := range v.rows {
 			for i, val := range row {
+				if i > 0 && v.fields[i].name == "" {
+					continue
+				}
 				if i > 0 {
 					b.WriteString(" " + v.fields[i].name + " ")
 				}
 				b.WriteString(text(val))
+			}
+			if v.comment != nil {
+				if c := v.comment(row); c != "" {
+					b.WriteString("  # " + c)
+				}
 			}
 			b.WriteByte('\n')
 		}
@@ -232,6 +245,30 @@ func (m millis) String() string {
 // MarshalJSON encodes m as a number of milliseconds.
 func (m millis) MarshalJSON() ([]byte, error) {
 	return strconv.AppendInt(nil, time.Duration(m).Milliseconds(), 10), nil
+}
+
+// lastHeard is the time since a peer was last heard from, with millisecond
+// precision, or never: text "250ms ago" or "never", JSON a number of
+// milliseconds or null.
+type lastHeard struct {
+	heard bool
+	ago   time.Duration
+}
+
+// String formats h for people.
+func (h lastHeard) String() string {
+	if !h.heard {
+		return "never"
+	}
+	return millis(h.ago).String() + " ago"
+}
+
+// MarshalJSON encodes h as milliseconds or null.
+func (h lastHeard) MarshalJSON() ([]byte, error) {
+	if !h.heard {
+		return []byte("null"), nil
+	}
+	return millis(h.ago).MarshalJSON()
 }
 
 // keyState tells whether an authentication key is set: text "set" or

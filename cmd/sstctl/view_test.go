@@ -38,9 +38,9 @@ func TestRender(t *testing.T) {
 		},
 		{
 			name:     "peers",
-			view:     peersView([]nl.Peer{{Addr: netip.MustParseAddr("10.0.1.2"), Port: 4795}}),
-			wantText: "10.0.1.2 port 4795\n",
-			wantJSON: `[{"addr":"10.0.1.2","port":4795}]` + "\n",
+			view:     peersView([]nl.Peer{{Addr: netip.MustParseAddr("10.0.1.2"), Port: 4795}, {Addr: netip.MustParseAddr("10.0.1.3"), Port: 1, Heard: true, LastHeard: 20 * time.Millisecond}}),
+			wantText: "10.0.1.2 port 4795  # never heard\n10.0.1.3 port 1  # heard 20ms ago\n",
+			wantJSON: `[{"addr":"10.0.1.2","port":4795,"last_heard_ms":null},{"addr":"10.0.1.3","port":1,"last_heard_ms":20}]` + "\n",
 		},
 		{
 			name:     "no peers",
@@ -82,7 +82,7 @@ func TestRender(t *testing.T) {
 		},
 		{
 			name: "stats",
-			view: statsView(nl.Stats{Setups: 1, HandoffErrors: 2}),
+			view: statsView(nl.Stats{Setups: 1, HandoffErrors: 2, Keepalives: 3}),
 			wantText: `COUNTER         VALUE
 setups          1
 data_dones      0
@@ -95,9 +95,17 @@ auth_failures   0
 timeouts        0
 drops           0
 handoff_errors  2
+ctrl_rx         0
+ctrl_tx         0
+ctrl_tx_errors  0
+unknown_peer    0
+replays         0
+duplicates      0
+keepalives      3
 `,
 			wantJSON: `{"setups":1,"data_dones":0,"credits":0,"gcs":0,"piggybacked":0,"resets":0,` +
-				`"retransmits":0,"auth_failures":0,"timeouts":0,"drops":0,"handoff_errors":2}` + "\n",
+				`"retransmits":0,"auth_failures":0,"timeouts":0,"drops":0,"handoff_errors":2,` +
+				`"ctrl_rx":0,"ctrl_tx":0,"ctrl_tx_errors":0,"unknown_peer":0,"replays":0,"duplicates":0,"keepalives":3}` + "\n",
 		},
 	}
 	for _, tt := range tests {

@@ -266,12 +266,13 @@ func TestPeers(t *testing.T) {
 						ae.Uint16(attrPort, 9000)
 						ae.Uint16(attrFamily, afInet)
 						ae.Uint32(200, 7) // from a newer kernel
+						ae.Uint64(attrLastHeardMS, 1250)
 					}),
 				}
 			},
 			want: []Peer{
 				{Addr: netip.MustParseAddr("10.0.1.2"), Port: 4795},
-				{Addr: netip.MustParseAddr("10.0.1.3"), Port: 9000},
+				{Addr: netip.MustParseAddr("10.0.1.3"), Port: 9000, Heard: true, LastHeard: 1250 * time.Millisecond},
 			},
 		},
 		{
@@ -449,10 +450,10 @@ func TestStats(t *testing.T) {
 			reply: func(ae *netlink.AttributeEncoder) {
 				ae.Nested(attrStats, func(nae *netlink.AttributeEncoder) error {
 					nae.Bytes(statPad, nil)
-					for typ := uint16(statSetups); typ <= statHandoffErrors; typ++ {
+					for typ := uint16(statSetups); typ <= statKeepalives; typ++ {
 						nae.Uint64(typ, uint64(typ)*100)
 					}
-					nae.Uint64(statHandoffErrors+1, 99) // a counter of a newer kernel
+					nae.Uint64(statKeepalives+1, 99) // a counter of a newer kernel
 					return nil
 				})
 			},
@@ -460,7 +461,9 @@ func TestStats(t *testing.T) {
 				Setups: 200, DataDones: 300, Credits: 400, GCs: 500,
 				Piggybacked: 600, Resets: 700, Retransmits: 800,
 				AuthFailures: 900, Timeouts: 1000, Drops: 1100,
-				HandoffErrors: 1200,
+				HandoffErrors: 1200, CtrlRx: 1300, CtrlTx: 1400,
+				CtrlTxErrors: 1500, UnknownPeer: 1600, Replays: 1700,
+				Duplicates: 1800, Keepalives: 1900,
 			},
 		},
 		{

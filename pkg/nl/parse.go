@@ -77,6 +77,9 @@ func parsePeers(msgs []genetlink.Message) ([]Peer, error) {
 				addr.store(ad.Bytes())
 			case attrPort:
 				p.Port = ad.Uint16()
+			case attrLastHeardMS:
+				p.Heard = true
+				p.LastHeard = time.Duration(ad.Uint64()) * time.Millisecond
 			}
 		}
 		if err := ad.Err(); err != nil {
@@ -196,6 +199,13 @@ func parseStats(msgs []genetlink.Message) (Stats, error) {
 		statTimeouts:      &s.Timeouts,
 		statDrops:         &s.Drops,
 		statHandoffErrors: &s.HandoffErrors,
+		statCtrlRx:        &s.CtrlRx,
+		statCtrlTx:        &s.CtrlTx,
+		statCtrlTxErrors:  &s.CtrlTxErrors,
+		statUnknownPeer:   &s.UnknownPeer,
+		statReplays:       &s.Replays,
+		statDuplicates:    &s.Duplicates,
+		statKeepalives:    &s.Keepalives,
 	}
 	err := decodeMessages(msgs, func(ad *netlink.AttributeDecoder) error {
 		for ad.Next() {

@@ -14,6 +14,12 @@ type Peer struct {
 	// Port is the peer's control UDP port. When adding a peer, 0 lets the
 	// kernel apply DefaultCtrlPort.
 	Port uint16
+	// Heard reports whether a valid control message (authenticated, not
+	// a replay) ever came from the peer. Ignored by AddPeer.
+	Heard bool
+	// LastHeard is the time since that message, with millisecond
+	// precision; 0 unless Heard. Ignored by AddPeer.
+	LastHeard time.Duration
 }
 
 // A HalfPipe is a handed-off connection whose cluster-to-client half-pipe
@@ -91,6 +97,13 @@ type Stats struct {
 	Timeouts      uint64 // protocol timeouts
 	Drops         uint64 // malformed or unexpected control messages
 	HandoffErrors uint64 // handoff ioctls that failed
+	CtrlRx        uint64 // control messages accepted
+	CtrlTx        uint64 // control datagrams sent, retransmits included
+	CtrlTxErrors  uint64 // control messages that could not be sent
+	UnknownPeer   uint64 // datagrams from a source that is not a peer's address and port
+	Replays       uint64 // authentic control messages replayed or too old
+	Duplicates    uint64 // duplicates of accepted reliable messages, acknowledged again
+	Keepalives    uint64 // KEEPALIVEs accepted
 }
 
 // Config is the configuration of a network namespace.

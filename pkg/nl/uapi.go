@@ -72,6 +72,7 @@ const (
 	attrAuthKey            // SST_A_AUTH_KEY: binary, AuthKeyLen bytes, set only
 	attrAuthKeySet         // SST_A_AUTH_KEY_SET: u8, get only
 	attrMode               // SST_A_MODE: u8, enum sst_mode
+	attrLastHeardMS        // SST_A_LAST_HEARD_MS: u64, get only
 )
 
 // enum sst_hp_attr: attributes nested in SST_A_HALFPIPE.
@@ -107,4 +108,11 @@ const (
 	statTimeouts             // SST_STAT_TIMEOUTS
 	statDrops                // SST_STAT_DROPS
 	statHandoffErrors        // SST_STAT_HANDOFF_ERRORS
+	statCtrlRx               // SST_STAT_CTRL_RX
+	statCtrlTx               // SST_STAT_CTRL_TX
+	statCtrlTxErrors         // SST_STAT_CTRL_TX_ERRORS
+	statUnknownPeer          // SST_STAT_UNKNOWN_PEER
+	statReplays              // SST_STAT_REPLAYS
+	statDuplicates           // SST_STAT_DUPLICATES
+	statKeepalives           // SST_STAT_KEEPALIVES
 )

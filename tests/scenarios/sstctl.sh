@@ -6,7 +6,7 @@ set -eu
 sst_insmod
 # The sequence a user types first, flags after the command as with ip(8).
 sstctl peers add 10.0.1.2
-assert_eq "$(sstctl peers -j)" '[{"addr":"10.0.1.2","port":4795}]' "init_net peers -j"
+assert_eq "$(sstctl peers -j)" '[{"addr":"10.0.1.2","port":4795,"last_heard_ms":null}]' "init_net peers -j"
 sstctl show halfpipes | grep -qi client || fail "no halfpipe table header"
 sstctl peers del 10.0.1.2
 
@@ -18,8 +18,8 @@ n2() { ip netns exec ns2 sstctl "$@"; }
 n1 peers add 10.0.1.2
 n1 peers add 10.0.1.3 port 5000
 n2 peers add 10.0.1.4
-assert_eq "$(n1 -j peers)" '[{"addr":"10.0.1.2","port":4795},{"addr":"10.0.1.3","port":5000}]' "ns1 peers"
-assert_eq "$(n2 -j peers)" '[{"addr":"10.0.1.4","port":4795}]' "ns2 peers"
+assert_eq "$(n1 -j peers)" '[{"addr":"10.0.1.2","port":4795,"last_heard_ms":null},{"addr":"10.0.1.3","port":5000,"last_heard_ms":null}]' "ns1 peers"
+assert_eq "$(n2 -j peers)" '[{"addr":"10.0.1.4","port":4795,"last_heard_ms":null}]' "ns2 peers"
 assert_eq "$(sstctl -j peers)" '[]' "init_net peers"
 log "peers in ns1:"; n1 peers
 
@@ -71,7 +71,7 @@ assert_eq "$(n1 -j peers)" "$before" "peers after unprivileged attempts"
 n1 -j config | grep -q '"mode":"drain"' || fail "unprivileged user changed the mode"
 
 n1 peers del 10.0.1.2
-assert_eq "$(n1 -j peers)" '[{"addr":"10.0.1.3","port":5000}]' "after del"
+assert_eq "$(n1 -j peers)" '[{"addr":"10.0.1.3","port":5000,"last_heard_ms":null}]' "after del"
 ip netns del ns1
 ip netns del ns2
 ip netns del ns3

@@ -75,7 +75,8 @@
  *   ENOENT if no such peer.
  *
  * SST_CMD_PEER_GET (dump only): one message per peer with SST_A_FAMILY,
- *   SST_A_ADDR and SST_A_PORT.
+ *   SST_A_ADDR and SST_A_PORT, and SST_A_LAST_HEARD_MS (u64) once a valid
+ *   control message (authenticated, not a replay) came from the peer.
  *
  * SST_CMD_HALFPIPE_GET (dump only): one message per GC-pending half-pipe,
  *   each holding one nested SST_A_HALFPIPE with SST_HP_A_* attributes.
@@ -191,6 +192,9 @@ enum sst_attr {
 	SST_A_AUTH_KEY,		/* binary, SST_AUTH_KEY_LEN bytes, set only */
 	SST_A_AUTH_KEY_SET,	/* u8, get only: 1 if a key is configured */
 	SST_A_MODE,		/* u8, enum sst_mode */
+	SST_A_LAST_HEARD_MS,	/* u64, get only: ms since the peer's last
+				 * valid control message; absent if never
+				 */
 	__SST_A_MAX
 };
 
@@ -240,6 +244,17 @@ enum sst_stat {
 	SST_STAT_TIMEOUTS,
 	SST_STAT_DROPS,		/* malformed or unexpected control messages */
 	SST_STAT_HANDOFF_ERRORS,/* handoff ioctls that failed */
+	SST_STAT_CTRL_RX,	/* control messages accepted (fresh) */
+	SST_STAT_CTRL_TX,	/* control datagrams sent, retransmits included */
+	SST_STAT_CTRL_TX_ERRORS,/* control messages that could not be sent */
+	SST_STAT_UNKNOWN_PEER,	/* from an address or source port that is not
+				 * a configured peer's
+				 */
+	SST_STAT_REPLAYS,	/* authentic but replayed or too old */
+	SST_STAT_DUPLICATES,	/* duplicates of accepted reliable messages:
+				 * acknowledged again, not delivered again
+				 */
+	SST_STAT_KEEPALIVES,	/* KEEPALIVEs accepted */
 	__SST_STAT_MAX
 };
 
@@ -253,15 +268,41 @@ enum sst_stat {
  *   struct sst_wire_hdr | body (hdr.len bytes) | MAC (SST_WIRE_MAC_LEN)
  *
  * All integers are big-endian. The MAC is HMAC-SHA256 with the namespace's
- * auth key over the header and the body. Messages from addresses that are
- * not configured peers, with a bad MAC, a wrong magic or version, a length
- * that disagrees with the datagram, or a sequence number already seen, are
- * dropped and counted.
+ * auth key over the header and the body; without a key nothing is sent and
+ * everything received is dropped. Messages from addresses that are not
+ * configured peers, with a bad MAC, a wrong magic or version, a length that
+ * disagrees with the datagram, or an (epoch, seq) already seen or older
+ * than the replay window, are dropped and counted.
+ *
+ * @epoch identifies one sender instance (its namespace's state since the
+ * module was loaded): a receiver accepts a peer's epoch if it is not older
+ * than the last one it accepted, and restarts its replay window when it
+ * grows. @seq counts the sender's messages within the epoch, starting at 1.
+ *
+ * A datagram is accepted only from a configured peer's address with the
+ * source port configured for that peer (SST_A_PORT). The receiver checks,
+ * in this order and counting each refusal once: the source
+ * (SST_STAT_UNKNOWN_PEER); the structure (SST_STAT_DROPS: datagram shorter
+ * than header + MAC, magic, version, non-zero @reserved, unknown @type or
+ * flag, @len above SST_WIRE_MAX_BODY or not the datagram length minus 64,
+ * @seq 0, a KEEPALIVE with a body, an ACK whose body is not struct
+ * sst_wire_ack or that asks for an ACK); the MAC (SST_STAT_AUTH_FAILURES,
+ * also when no key is configured); then (epoch, seq) against a sliding
+ * window of SST_WIRE_REPLAY_WINDOW sequence numbers (SST_STAT_REPLAYS). A
+ * copy of an accepted SST_WIRE_F_RELIABLE message is acknowledged again but
+ * not delivered again (SST_STAT_DUPLICATES). Only accepted messages count
+ * in SST_STAT_CTRL_RX and refresh the peer's SST_A_LAST_HEARD_MS.
+ *
+ * A SST_WIRE_F_RELIABLE message is acknowledged by an SST_MSG_ACK (never
+ * reliable itself) carrying its (epoch, seq) and is retransmitted, with the
+ * same epoch and seq, until acknowledged or given up. Every configured
+ * peer gets an SST_MSG_KEEPALIVE every SST_A_KEEPALIVE_MS milliseconds.
  */
 #define SST_WIRE_MAGIC			0x53535431	/* "SST1" */
 #define SST_WIRE_VERSION		1
 #define SST_WIRE_MAC_LEN		32
 #define SST_WIRE_MAX_BODY		(SST_HANDOFF_MAX_REQ + 256)
+#define SST_WIRE_REPLAY_WINDOW		64
 
 enum sst_msg_type {
 	SST_MSG_SETUP = 1,	/* DS -> OS, reliable */
@@ -270,24 +311,156 @@ enum sst_msg_type {
 	SST_MSG_GC_PACKET,	/* DS -> OS, client ack for garbage collection */
 	SST_MSG_DATA_DONE,	/* OS -> DS, reliable */
 	SST_MSG_RESET,		/* DS -> OS, reliable */
-	SST_MSG_KEEPALIVE,	/* both ways */
+	SST_MSG_KEEPALIVE,	/* both ways, empty body */
 	SST_MSG_ACK_NOW,	/* DS -> OS, acknowledge new client bytes */
 	SST_MSG_ABORT,		/* OS -> DS, reliable: half-pipe died */
-	SST_MSG_ACK,		/* acknowledges a reliable message by seq */
+	SST_MSG_ACK,		/* acknowledges a reliable message: body is
+				 * struct sst_wire_ack
+				 */
 	__SST_MSG_MAX
 };
 
+/* Header flag: the sender wants an SST_MSG_ACK for this message. */
+#define SST_WIRE_F_RELIABLE		0x0001
 /* Header flag: this message also carries a GC directive (piggybacked). */
-#define SST_WIRE_F_PIGGYBACK		0x0001
+#define SST_WIRE_F_PIGGYBACK		0x0002
 
+/* 32 bytes */
 struct sst_wire_hdr {
 	__be32 magic;
 	__u8   version;
 	__u8   type;		/* enum sst_msg_type */
-	__be16 flags;
+	__be16 flags;		/* SST_WIRE_F_* */
 	__be32 len;		/* body length */
-	__be32 seq;		/* per-sender message sequence */
-	__be64 conn_id;		/* connection id chosen by the DS */
+	__be32 epoch;		/* sender instance */
+	__be32 seq;		/* sender message sequence within @epoch */
+	__be32 reserved;	/* zero */
+	__be64 conn_id;		/* connection id chosen by the DS, 0 if none */
+};
+
+/* Body of SST_MSG_ACK: the (epoch, seq) of the message it acknowledges. */
+struct sst_wire_ack {
+	__be32 epoch;
+	__be32 seq;
+};
+
+/* struct sst_wire_setup.opts */
+#define SST_SETUP_OPT_SACK		0x01	/* SACK permitted */
+#define SST_SETUP_OPT_TIMESTAMP		0x02	/* timestamps negotiated */
+#define SST_SETUP_OPT_WSCALE		0x04	/* window scaling negotiated */
+
+/* struct sst_wire_setup.flags */
+#define SST_SETUP_F_FRESH_CWND		0x01	/* drain mode: restart slow start */
+
+/**
+ * struct sst_wire_setup - body of SST_MSG_SETUP (DS -> OS, reliable)
+ * @client_addr: the client's address; with @client_port, @vip_addr and
+ *               @vip_port the connection's 4-tuple as the client sees it
+ * @vip_addr:    the service address (local on the OS, e.g. on lo)
+ * @client_port: the client's port
+ * @vip_port:    the service port
+ * @os_port:     the port of the OS application's listener
+ * @mss:         the MSS to send with
+ * @snd_wscale:  shift applied to the client's advertised window
+ * @rcv_wscale:  shift the client applies to our advertised window
+ * @opts:        SST_SETUP_OPT_*
+ * @flags:       SST_SETUP_F_*
+ * @seq:         first sequence number the OS sends (the DS's snd_nxt)
+ * @snd_wnd:     send window left beyond @seq:
+ *               max(0, snd_una + snd_wnd - snd_nxt) of the DS
+ * @max_window:  largest window the client advertised
+ * @rcv_nxt:     next sequence number expected from the client; the
+ *               request occupies [@rcv_nxt - @req_len, @rcv_nxt)
+ * @rcv_wnd:     receive window to advertise
+ * @tsval:       first TSval the OS may send (already past the DS's last)
+ * @ts_recent:   last TSval received from the client
+ * @cwnd:        congestion window, segments
+ * @ssthresh:    slow start threshold, segments
+ * @srtt_us:     smoothed RTT << 3, as struct tcp_sock.srtt_us
+ * @mdev_us:     RTT deviation << 2, as struct tcp_sock.mdev_us
+ * @rto_ms:      retransmission timeout
+ * @req_len:     request bytes following this struct
+ */
+struct sst_wire_setup {
+	__be32 client_addr;
+	__be32 vip_addr;
+	__be16 client_port;
+	__be16 vip_port;
+	__be16 os_port;
+	__be16 mss;
+	__u8   snd_wscale;
+	__u8   rcv_wscale;
+	__u8   opts;
+	__u8   flags;
+	__be32 seq;
+	__be32 snd_wnd;
+	__be32 max_window;
+	__be32 rcv_nxt;
+	__be32 rcv_wnd;
+	__be32 tsval;
+	__be32 ts_recent;
+	__be32 cwnd;
+	__be32 ssthresh;
+	__be32 srtt_us;
+	__be32 mdev_us;
+	__be32 rto_ms;
+	__be32 req_len;
+	__u8   req[];
+};
+
+/**
+ * struct sst_wire_data_done - body of SST_MSG_DATA_DONE (OS -> DS, reliable)
+ * @seq_start: the half-pipe's first sequence number (SETUP's @seq)
+ * @seq_end:   next sequence number after the response (the OS's snd_nxt)
+ * @tsval:     the last TSval the OS sent
+ * @cwnd:      congestion state at the end, as in struct sst_wire_setup
+ * @ssthresh:  see @cwnd
+ * @srtt_us:   see @cwnd
+ * @mdev_us:   see @cwnd
+ */
+struct sst_wire_data_done {
+	__be32 seq_start;
+	__be32 seq_end;
+	__be32 tsval;
+	__be32 cwnd;
+	__be32 ssthresh;
+	__be32 srtt_us;
+	__be32 mdev_us;
+};
+
+/**
+ * struct sst_wire_reset - body of SST_MSG_RESET (DS -> OS, reliable) and
+ *	SST_MSG_ABORT (OS -> DS, reliable)
+ * @seq_start: the half-pipe to tear down, by its first sequence number
+ */
+struct sst_wire_reset {
+	__be32 seq_start;
+};
+
+/**
+ * struct sst_wire_credit - body of SST_MSG_SEND_PACKET, SST_MSG_GC_PACKET
+ *	and SST_MSG_ACK_NOW (DS -> OS): a client acknowledgment translated for
+ *	the half-pipe starting at @seq_start
+ * @seq_start: the half-pipe
+ * @ack:       cumulative acknowledgment, clamped to the half-pipe
+ * @win:       window, unscaled bytes, keeping the client's right edge
+ * @rcv_nxt:   the DS's rcv_nxt (ACK_NOW: what the OS must acknowledge)
+ * @tsval:     the client's TSval (for ts_recent)
+ * @tsecr:     the client's TSecr (RTT samples on the OS)
+ * @nsack:     SACK blocks that follow, clipped to the half-pipe
+ * @reserved:  zero
+ * @sack:      @nsack pairs of (start, end)
+ */
+struct sst_wire_credit {
+	__be32 seq_start;
+	__be32 ack;
+	__be32 win;
+	__be32 rcv_nxt;
+	__be32 tsval;
+	__be32 tsecr;
+	__u8   nsack;
+	__u8   reserved[3];
+	__be32 sack[];
 };
 
 #endif /* _UAPI_LINUX_SPLITSTACK_H */

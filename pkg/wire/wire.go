@@ -1,0 +1,285 @@
+// Package wire encodes and decodes the control messages that splitstack.ko
+// nodes exchange over UDP (the "control wire protocol" section of
+// kmod/include/uapi/linux/splitstack.h):
+//
+//	header (32 bytes) | body (Header.Len bytes) | HMAC-SHA256 (32 bytes)
+//
+// All integers are big-endian. The MAC covers the header and the body and
+// is keyed with the namespace's 32-byte authentication key.
+//
+// Open applies the same structural checks as the kernel, in the same
+// order, so a message Open accepts is one the module accepts too (replay
+// protection aside, which needs the receiver's state).
+package wire
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Constants of the wire format (SST_WIRE_*).
+const (
+	Magic        = 0x53535431 // SST_WIRE_MAGIC, "SST1"
+	Version      = 1          // SST_WIRE_VERSION
+	HeaderLen    = 32         // sizeof(struct sst_wire_hdr)
+	MACLen       = 32         // SST_WIRE_MAC_LEN
+	MaxBody      = 65536 + 256
+	ReplayWindow = 64 // SST_WIRE_REPLAY_WINDOW
+	AckLen       = 8  // sizeof(struct sst_wire_ack)
+)
+
+// A Type is a message type (enum sst_msg_type).
+type Type uint8
+
+// Message types.
+const (
+	TypeSetup      Type = iota + 1 // SST_MSG_SETUP
+	TypeSetupAck                   // SST_MSG_SETUP_ACK
+	TypeSendPacket                 // SST_MSG_SEND_PACKET
+	TypeGCPacket                   // SST_MSG_GC_PACKET
+	TypeDataDone                   // SST_MSG_DATA_DONE
+	TypeReset                      // SST_MSG_RESET
+	TypeKeepalive                  // SST_MSG_KEEPALIVE
+	TypeAckNow                     // SST_MSG_ACK_NOW
+	TypeAbort                      // SST_MSG_ABORT
+	TypeAck                        // SST_MSG_ACK
+	typeMax                        // __SST_MSG_MAX
+)
+
+var typeNames = [...]string{
+	TypeSetup: "SETUP", TypeSetupAck: "SETUP_ACK", TypeSendPacket: "SEND_PACKET",
+	TypeGCPacket: "GC_PACKET", TypeDataDone: "DATA_DONE", TypeReset: "RESET",
+	TypeKeepalive: "KEEPALIVE", TypeAckNow: "ACK_NOW", TypeAbort: "ABORT", TypeAck: "ACK",
+}
+
+func (t Type) String() string {
+	if t > 0 && t < typeMax {
+		return typeNames[t]
+	}
+	return fmt.Sprintf("type(%d)", uint8(t))
+}
+
+// Flags are the header flags (SST_WIRE_F_*).
+type Flags uint16
+
+// Header flags.
+const (
+	// FlagReliable asks for an ACK (SST_WIRE_F_RELIABLE).
+	FlagReliable Flags = 0x0001
+	// FlagPiggyback marks a credit carrying a GC directive
+	// (SST_WIRE_F_PIGGYBACK).
+	FlagPiggyback Flags = 0x0002
+	flagsAll            = FlagReliable | FlagPiggyback
+)
+
+// Header is struct sst_wire_hdr.
+type Header struct {
+	Magic    uint32
+	Version  uint8
+	Type     Type
+	Flags    Flags
+	Len      uint32 // body length
+	Epoch    uint32 // sender instance
+	Seq      uint32 // sender sequence within Epoch, from 1
+	Reserved uint32
+	ConnID   uint64
+}
+
+// Message is a header and its body.
+type Message struct {
+	Header
+	Body []byte
+}
+
+// New returns a well-formed message: Magic, Version and Len are set.
+func New(t Type, flags Flags, epoch, seq uint32, connID uint64, body []byte) Message {
+	return Message{
+		Header: Header{
+			Magic: Magic, Version: Version, Type: t, Flags: flags,
+			Len: uint32(len(body)), Epoch: epoch, Seq: seq, ConnID: connID,
+		},
+		Body: body,
+	}
+}
+
+// AppendBinary appends the 32-byte encoding of h, fields as they are.
+func (h Header) AppendBinary(b []byte) ([]byte, error) {
+	b = binary.BigEndian.AppendUint32(b, h.Magic)
+	b = append(b, h.Version, byte(h.Type))
+	b = binary.BigEndian.AppendUint16(b, uint16(h.Flags))
+	b = binary.BigEndian.AppendUint32(b, h.Len)
+	b = binary.BigEndian.AppendUint32(b, h.Epoch)
+	b = binary.BigEndian.AppendUint32(b, h.Seq)
+	b = binary.BigEndian.AppendUint32(b, h.Reserved)
+	b = binary.BigEndian.AppendUint64(b, h.ConnID)
+	return b, nil
+}
+
+// ParseHeader decodes the first HeaderLen bytes of b without checking them.
+func ParseHeader(b []byte) (Header, error) {
+	if len(b) < HeaderLen {
+		return Header{}, fmt.Errorf("%w: %d bytes, a header is %d", ErrShort, len(b), HeaderLen)
+	}
+	return Header{
+		Magic:    binary.BigEndian.Uint32(b[0:]),
+		Version:  b[4],
+		Type:     Type(b[5]),
+		Flags:    Flags(binary.BigEndian.Uint16(b[6:])),
+		Len:      binary.BigEndian.Uint32(b[8:]),
+		Epoch:    binary.BigEndian.Uint32(b[12:]),
+		Seq:      binary.BigEndian.Uint32(b[16:]),
+		Reserved: binary.BigEndian.Uint32(b[20:]),
+		ConnID:   binary.BigEndian.Uint64(b[24:]),
+	}, nil
+}
+
+// MAC returns HMAC-SHA256(key, data).
+func MAC(key, data []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(data)
+	return m.Sum(nil)
+}
+
+// Seal encodes m (header fields as they are, so tests can forge any of
+// them) and appends the MAC with key: a complete datagram payload.
+func (m Message) Seal(key []byte) []byte {
+	b, _ := m.Header.AppendBinary(make([]byte, 0, HeaderLen+len(m.Body)+MACLen))
+	b = append(b, m.Body...)
+	return append(b, MAC(key, b)...)
+}
+
+// Errors of Parse and Open; each matches one refusal of the kernel.
+var (
+	ErrShort    = errors.New("datagram too short")
+	ErrMagic    = errors.New("bad magic")
+	ErrVersion  = errors.New("unknown version")
+	ErrReserved = errors.New("non-zero reserved field")
+	ErrType     = errors.New("unknown message type")
+	ErrFlags    = errors.New("unknown flag")
+	ErrTooLong  = errors.New("body longer than the maximum")
+	ErrLength   = errors.New("body length disagrees with the datagram")
+	ErrSeq      = errors.New("sequence number 0")
+	ErrBody     = errors.New("bad body for the message type")
+	ErrMAC      = errors.New("MAC mismatch")
+)
+
+// Parse decodes a datagram payload and checks its structure as the kernel
+// does, without the MAC. It returns the message (Body aliases b) and the
+// received MAC.
+func Parse(b []byte) (Message, []byte, error) {
+	if len(b) < HeaderLen+MACLen {
+		return Message{}, nil, fmt.Errorf("%w: %d bytes, at least %d needed", ErrShort, len(b), HeaderLen+MACLen)
+	}
+	h, _ := ParseHeader(b)
+	switch {
+	case h.Magic != Magic:
+		return Message{}, nil, fmt.Errorf("%w %#x", ErrMagic, h.Magic)
+	case h.Version != Version:
+		return Message{}, nil, fmt.Errorf("%w %d", ErrVersion, h.Version)
+	case h.Reserved != 0:
+		return Message{}, nil, ErrReserved
+	case h.Type == 0 || h.Type >= typeMax:
+		return Message{}, nil, fmt.Errorf("%w %d", ErrType, h.Type)
+	case h.Flags&^flagsAll != 0:
+		return Message{}, nil, fmt.Errorf("%w %#x", ErrFlags, uint16(h.Flags))
+	case h.Len > MaxBody:
+		return Message{}, nil, fmt.Errorf("%w: %d", ErrTooLong, h.Len)
+	case int(h.Len) != len(b)-HeaderLen-MACLen:
+		return Message{}, nil, fmt.Errorf("%w: header says %d, datagram holds %d", ErrLength, h.Len, len(b)-HeaderLen-MACLen)
+	case h.Seq == 0:
+		return Message{}, nil, ErrSeq
+	case h.Type == TypeKeepalive && h.Len != 0:
+		return Message{}, nil, fmt.Errorf("%w: KEEPALIVE with %d bytes", ErrBody, h.Len)
+	case h.Type == TypeAck && (h.Len != AckLen || h.Flags&FlagReliable != 0):
+		return Message{}, nil, fmt.Errorf("%w: ACK of %d bytes, flags %#x", ErrBody, h.Len, uint16(h.Flags))
+	}
+	end := HeaderLen + int(h.Len)
+	return Message{Header: h, Body: b[HeaderLen:end]}, b[end:], nil
+}
+
+// Open parses a datagram payload and verifies its MAC with key.
+func Open(key, b []byte) (Message, error) {
+	m, mac, err := Parse(b)
+	if err != nil {
+		return Message{}, err
+	}
+	if !hmac.Equal(mac, MAC(key, b[:len(b)-MACLen])) {
+		return Message{}, ErrMAC
+	}
+	return m, nil
+}
+
+// Ack is the body of an ACK (struct sst_wire_ack): the (epoch, seq) of
+// the reliable message it acknowledges.
+type Ack struct {
+	Epoch uint32
+	Seq   uint32
+}
+
+// Marshal encodes a.
+func (a Ack) Marshal() []byte {
+	b := binary.BigEndian.AppendUint32(make([]byte, 0, AckLen), a.Epoch)
+	return binary.BigEndian.AppendUint32(b, a.Seq)
+}
+
+// ParseAck decodes the body of an ACK.
+func ParseAck(b []byte) (Ack, error) {
+	if len(b) != AckLen {
+		return Ack{}, fmt.Errorf("%w: ACK of %d bytes", ErrBody, len(b))
+	}
+	return Ack{Epoch: binary.BigEndian.Uint32(b), Seq: binary.BigEndian.Uint32(b[4:])}, nil
+}
+
+// Window is the receiver's replay window of one sender, as the kernel
+// keeps it: a newer epoch restarts it, an older one is refused, and within
+// an epoch the last ReplayWindow sequence numbers up to the highest seen
+// are remembered.
+type Window struct {
+	valid  bool
+	epoch  uint32
+	top    uint32
+	bitmap uint64
+}
+
+// Verdict is the outcome of Window.Check.
+type Verdict int
+
+// Verdicts.
+const (
+	Fresh Verdict = iota // first time seen: accepted and recorded
+	Dup                  // inside the window and seen before
+	Old                  // older epoch, or below the window
+)
+
+// Check records (epoch, seq) and says whether it is new.
+func (w *Window) Check(epoch, seq uint32) Verdict {
+	switch {
+	case !w.valid || epoch > w.epoch:
+		*w = Window{valid: true, epoch: epoch, top: seq, bitmap: 1}
+		return Fresh
+	case epoch < w.epoch:
+		return Old
+	case seq > w.top:
+		d := seq - w.top
+		if d >= ReplayWindow {
+			w.bitmap = 0
+		} else {
+			w.bitmap <<= d
+		}
+		w.bitmap |= 1
+		w.top = seq
+		return Fresh
+	}
+	d := w.top - seq
+	switch {
+	case d >= ReplayWindow:
+		return Old
+	case w.bitmap&(1<<d) != 0:
+		return Dup
+	}
+	w.bitmap |= 1 << d
+	return Fresh
+}

@@ -1,0 +1,154 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"testing"
+)
+
+var key = bytes.Repeat([]byte{0x42}, 32)
+
+func TestHeaderLayout(t *testing.T) {
+	h := Header{Magic: Magic, Version: 1, Type: TypeAck, Flags: FlagPiggyback,
+		Len: 0x01020304, Epoch: 0x05060708, Seq: 0x090a0b0c, Reserved: 0x0d0e0f10,
+		ConnID: 0x1112131415161718}
+	b, _ := h.AppendBinary(nil)
+	want := "53535431" + "01" + "0a" + "0002" + "01020304" + "05060708" + "090a0b0c" + "0d0e0f10" + "1112131415161718"
+	if got := hex.EncodeToString(b); got != want {
+		t.Fatalf("encoding:\n got %s\nwant %s", got, want)
+	}
+	back, err := ParseHeader(b)
+	if err != nil || back != h {
+		t.Fatalf("ParseHeader = %+v, %v; want %+v", back, err, h)
+	}
+}
+
+// The MAC is HMAC-SHA256 over header and body: RFC 4231 test case 2 pins
+// the primitive.
+func TestMACVector(t *testing.T) {
+	got := hex.EncodeToString(MAC([]byte("Jefe"), []byte("what do ya want for nothing?")))
+	want := "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+	if got != want {
+		t.Fatalf("MAC = %s, want %s", got, want)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, m := range []Message{
+		New(TypeKeepalive, 0, 1, 1, 0, nil),
+		New(TypeKeepalive, FlagReliable, 1700000000, 42, 0, nil),
+		New(TypeAck, 0, 7, 9, 99, Ack{Epoch: 3, Seq: 4}.Marshal()),
+		New(TypeSetup, FlagReliable, 2, 3, 1<<63, bytes.Repeat([]byte{1}, 1000)),
+		New(TypeSendPacket, FlagPiggyback, 2, 1<<32-1, 5, []byte{9}),
+		New(TypeSetup, 0, 1, 1, 0, make([]byte, MaxBody)),
+	} {
+		b := m.Seal(key)
+		if len(b) != HeaderLen+len(m.Body)+MACLen {
+			t.Errorf("%v: sealed %d bytes", m.Type, len(b))
+		}
+		got, err := Open(key, b)
+		if err != nil {
+			t.Errorf("%v: Open: %v", m.Type, err)
+			continue
+		}
+		if got.Header != m.Header || !bytes.Equal(got.Body, m.Body) {
+			t.Errorf("%v: round trip: got %+v", m.Type, got.Header)
+		}
+	}
+}
+
+func TestAck(t *testing.T) {
+	a := Ack{Epoch: 0xdeadbeef, Seq: 17}
+	got, err := ParseAck(a.Marshal())
+	if err != nil || got != a {
+		t.Fatalf("ParseAck = %+v, %v", got, err)
+	}
+	if _, err := ParseAck([]byte{1, 2, 3}); !errors.Is(err, ErrBody) {
+		t.Fatalf("ParseAck(3 bytes) = %v, want ErrBody", err)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	good := New(TypeKeepalive, 0, 10, 20, 0, nil)
+	mod := func(f func(*Message)) []byte {
+		m := good
+		f(&m)
+		return m.Seal(key)
+	}
+	sealed := good.Seal(key)
+	flipped := append([]byte(nil), sealed...)
+	flipped[len(flipped)-1] ^= 1
+	bodyFlipped := New(TypeSetup, 0, 1, 1, 0, []byte("hello")).Seal(key)
+	bodyFlipped[HeaderLen] ^= 0x20
+	tests := []struct {
+		name string
+		b    []byte
+		key  []byte
+		want error
+	}{
+		{"empty", nil, key, ErrShort},
+		{"header only", sealed[:HeaderLen], key, ErrShort},
+		{"truncated MAC", sealed[:len(sealed)-1], key, ErrShort},
+		{"bad magic", mod(func(m *Message) { m.Magic = 0x53535432 }), key, ErrMagic},
+		{"bad version", mod(func(m *Message) { m.Version = 2 }), key, ErrVersion},
+		{"reserved", mod(func(m *Message) { m.Reserved = 1 }), key, ErrReserved},
+		{"type 0", mod(func(m *Message) { m.Type = 0 }), key, ErrType},
+		{"type 11", mod(func(m *Message) { m.Type = typeMax }), key, ErrType},
+		{"unknown flag", mod(func(m *Message) { m.Flags = 4 }), key, ErrFlags},
+		{"oversized", mod(func(m *Message) { m.Len = MaxBody + 1 }), key, ErrTooLong},
+		{"len too big", mod(func(m *Message) { m.Type = TypeSetup; m.Len = 1 }), key, ErrLength},
+		{"len too small", mod(func(m *Message) { m.Type = TypeSetup; m.Body = []byte{1, 2} }), key, ErrLength},
+		{"seq 0", mod(func(m *Message) { m.Seq = 0 }), key, ErrSeq},
+		{"keepalive body", mod(func(m *Message) { m.Body = []byte{1}; m.Len = 1 }), key, ErrBody},
+		{"short ack", mod(func(m *Message) { m.Type = TypeAck; m.Body = []byte{1}; m.Len = 1 }), key, ErrBody},
+		{"reliable ack", mod(func(m *Message) {
+			m.Type = TypeAck
+			m.Flags = FlagReliable
+			m.Body = Ack{}.Marshal()
+			m.Len = AckLen
+		}), key, ErrBody},
+		{"flipped MAC", flipped, key, ErrMAC},
+		{"flipped body", bodyFlipped, key, ErrMAC},
+		{"wrong key", sealed, bytes.Repeat([]byte{0x43}, 32), ErrMAC},
+	}
+	for _, tc := range tests {
+		_, err := Open(tc.key, tc.b)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: Open = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestWindow(t *testing.T) {
+	type step struct {
+		epoch, seq uint32
+		want       Verdict
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"first then dup", []step{{5, 10, Fresh}, {5, 10, Dup}}},
+		{"out of order inside", []step{{5, 10, Fresh}, {5, 8, Fresh}, {5, 9, Fresh}, {5, 8, Dup}, {5, 11, Fresh}, {5, 9, Dup}}},
+		{"window edge", []step{{5, 100, Fresh}, {5, 37, Fresh}, {5, 36, Old}, {5, 37, Dup}}},
+		{"jump clears", []step{{5, 1, Fresh}, {5, 200, Fresh}, {5, 1, Old}, {5, 199, Fresh}}},
+		{"jump of exactly 64", []step{{5, 1, Fresh}, {5, 65, Fresh}, {5, 1, Old}, {5, 2, Fresh}}},
+		{"old epoch", []step{{5, 1, Fresh}, {4, 100, Old}, {5, 2, Fresh}}},
+		{"new epoch restarts", []step{{5, 1000, Fresh}, {6, 1, Fresh}, {6, 1, Dup}, {5, 1001, Old}}},
+	}
+	for _, tc := range tests {
+		var w Window
+		for i, s := range tc.steps {
+			if got := w.Check(s.epoch, s.seq); got != s.want {
+				t.Errorf("%s: step %d (%d,%d) = %d, want %d", tc.name, i, s.epoch, s.seq, got, s.want)
+			}
+		}
+	}
+}
+
+func TestTypeString(t *testing.T) {
+	if TypeKeepalive.String() != "KEEPALIVE" || Type(0).String() != "type(0)" || Type(11).String() != "type(11)" {
+		t.Fatal(TypeKeepalive.String(), Type(0).String(), Type(11).String())
+	}
+}
