@@ -146,7 +146,7 @@ func main() {
 		{"reserved0 set", func(h *handoff) { h.Reserved0 = 1 }, unix.EINVAL},
 		{"reserved[8] set", func(h *handoff) { h.Reserved[8] = 1 }, unix.EINVAL},
 		{"empty request", func(h *handoff) { h.ReqLen = 0 }, unix.EINVAL},
-		{"request too long", func(h *handoff) { h.ReqLen = 64*1024 + 1 }, unix.EINVAL},
+		{"request too long", func(h *handoff) { h.ReqLen = 16*1024 + 1 }, unix.EINVAL},
 		{"os port 0", func(h *handoff) { h.OSPort = 0 }, unix.EINVAL},
 		{"timeout too long", func(h *handoff) { h.TimeoutMS = 600001 }, unix.EINVAL},
 		{"os family inet6", func(h *handoff) { h.OSFamily = unix.AF_INET6 }, unix.EAFNOSUPPORT},

@@ -106,7 +106,11 @@
 
 #define SST_DEVICE_NAME			"splitstack"
 
-#define SST_HANDOFF_MAX_REQ		(64 * 1024)
+/*
+ * A request travels in one SETUP datagram: 16 KiB keeps it within a UDP
+ * datagram with room to spare and within a dozen IP fragments on a LAN.
+ */
+#define SST_HANDOFF_MAX_REQ		(16 * 1024)
 #define SST_HANDOFF_DEFAULT_TIMEOUT_MS	30000
 #define SST_HANDOFF_MAX_TIMEOUT_MS	600000
 
