@@ -12,6 +12,7 @@
 #include "halfpipe.h"
 #include "netlink.h"
 #include "netns.h"
+#include "passive.h"
 #include "peer.h"
 
 unsigned int sst_net_id __read_mostly;
@@ -79,10 +80,15 @@ static int __init sst_init(void)
 	ret = sst_device_init();
 	if (ret)
 		goto err_device;
+	ret = sst_passive_init();
+	if (ret)
+		goto err_passive;
 
 	pr_info("Split-Stack " SST_VERSION " loaded\n");
 	return 0;
 
+err_passive:
+	sst_device_exit();
 err_device:
 	sst_genl_exit();
 err_genl:
@@ -93,6 +99,7 @@ err_pernet:
 
 static void __exit sst_exit(void)
 {
+	sst_passive_exit();
 	sst_device_exit();
 	sst_genl_exit();
 	unregister_pernet_subsys(&sst_net_ops);

@@ -32,6 +32,7 @@ var scenarios = []struct {
 	{"netlink", 3 * time.Minute},
 	{"ioctl", 3 * time.Minute},
 	{"ctrl", 4 * time.Minute},
+	{"passive", 5 * time.Minute},
 }
 
 func buildDir() string {
@@ -84,7 +85,7 @@ func guestBinaries(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	cmd := exec.Command("go", "build", "-o", dir+"/",
-		"../cmd/sstctl", "./guest/nlcheck", "./guest/ioctlcheck", "./guest/ctrlcheck")
+		"../cmd/sstctl", "./guest/nlcheck", "./guest/ioctlcheck", "./guest/ctrlcheck", "./guest/fakeds")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building guest binaries: %v\n%s", err, out)

@@ -364,7 +364,9 @@ struct sst_wire_ack {
  * @client_port: the client's port
  * @vip_port:    the service port
  * @os_port:     the port of the OS application's listener
- * @mss:         the MSS to send with
+ * @mss:         the client's MSS (the MSS option of its SYN, i.e. the
+ *               DS's mss_clamp: TCP_MAXSEG of a socket in repair mode);
+ *               the OS derives its segment size from it as the DS did
  * @snd_wscale:  shift applied to the client's advertised window
  * @rcv_wscale:  shift the client applies to our advertised window
  * @opts:        SST_SETUP_OPT_*
@@ -377,13 +379,24 @@ struct sst_wire_ack {
  *               request occupies [@rcv_nxt - @req_len, @rcv_nxt)
  * @rcv_wnd:     receive window to advertise
  * @tsval:       first TSval the OS may send (already past the DS's last)
- * @ts_recent:   last TSval received from the client
+ * @ts_recent:   last TSval received from the client (informative: repair
+ *               cannot restore it, the OS's segments echo TSecr 0)
  * @cwnd:        congestion window, segments
  * @ssthresh:    slow start threshold, segments
  * @srtt_us:     smoothed RTT << 3, as struct tcp_sock.srtt_us
  * @mdev_us:     RTT deviation << 2, as struct tcp_sock.mdev_us
  * @rto_ms:      retransmission timeout
  * @req_len:     request bytes following this struct
+ *
+ * The OS drops (SST_STAT_DROPS) a SETUP whose length is not sizeof() +
+ * @req_len, with @req_len 0 or above SST_HANDOFF_MAX_REQ, an unknown
+ * @opts or @flags bit, @mss outside 88..65480, a window scale above 14 (or
+ * non-zero without SST_SETUP_OPT_WSCALE), a zero port, or a client address
+ * that is not unicast. A copy of a SETUP it already has (same peer,
+ * @conn_id and @seq) is ignored. A SETUP for a 4-tuple that already has a
+ * live half-pipe on the OS is refused with an SST_MSG_ABORT for its @seq
+ * (and counted in SST_STAT_DROPS), as is one whose socket cannot be built
+ * or handed to a listener on @vip_addr:@os_port.
  */
 struct sst_wire_setup {
 	__be32 client_addr;
