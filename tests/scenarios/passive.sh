@@ -6,11 +6,13 @@
 # application (fakeds serve) on VIP:80. The application answers straight
 # to the client and closes; the module sends DATA_DONE; the DS sends RESET.
 #
-# Three connections: 1 closes, 2 shuts down (SHUT_WR) then closes, 3 sets
-# SO_LINGER{1,0} (a plain socket would send an RST) then closes and is
-# never RESET (the DS stops its KEEPALIVEs) and must be garbage-collected.
-# Connection 1 also gets a duplicate SETUP (ignored), a SETUP for its live
-# 4-tuple under another id (refused with ABORT) and a malformed one.
+# Four connections: 1 closes; 2 shuts down (SHUT_WR) then closes; 3 is
+# queued to a listener that closes before accept() (the kernel disconnects
+# the child: no RST may leave), then RESET; 4 sets SO_LINGER{1,0} (a plain
+# socket would send an RST), closes, and is never RESET (the DS stops its
+# KEEPALIVEs): the OS must garbage-collect it. Connection 1 also gets a
+# duplicate SETUP (ignored), a SETUP for its live 4-tuple under another id
+# (refused with ABORT) and a malformed one.
 #
 # The responses (6000-byte bodies) fit in the initial window: there is no
 # ACK forwarding yet, the client's ACKs reach the silent DS, so the OS can
@@ -29,9 +31,24 @@ n os1 sstctl config set key "$key" keepalive 200
 n os1 sstctl peers add "$TOPO_DS_IP"
 
 head -c 6000 /dev/urandom >"$out/body"
-n_bg os1 "$bin/fakeds" serve -listen "$TOPO_VIP:80" -file "$out/body" -conns 3 -out "$out" >"$out/serve.log" 2>&1
+want=$(sha256sum "$out/body" | cut -d' ' -f1)
+serve() { # FIRST FLAGS...: the OS application, connections numbered from FIRST
+	n_bg os1 "$bin/fakeds" serve -listen "$TOPO_VIP:80" -file "$out/body" -out "$out" \
+		-first "$@" >>"$out/serve.log" 2>&1
+}
+fetch() { # N: curl connection N, check the body
+	n client curl -sS --fail --max-time 20 -o "$out/got.$1" "http://$TOPO_VIP/file$1" ||
+		fail "curl $1 failed; ds: $(cat "$out/ds.log"); serve: $(cat "$out/serve.log")"
+	assert_eq "$(sha256sum "$out/got.$1" | cut -d' ' -f1)" "$want" "sha256 of response $1"
+}
+os1_socks() { n os1 ss -Htn; }
+no_os1_socks() { [ -z "$(os1_socks)" ]; }
+some_os1_socks() { [ -n "$(os1_socks)" ]; }
+
+serve 1 -conns 2 -linger-last=false
+srvpid=$!
 n_bg ds "$bin/fakeds" ds -listen "$TOPO_VIP:80" -ctrl "$TOPO_DS_IP:4795" -os "$TOPO_OS1_IP:4795" \
-	-key "$key" -conns 3 -gc-last -out "$out" >"$out/ds.log" 2>&1
+	-key "$key" -conns 4 -forgotten 3 -gc-last -out "$out" >"$out/ds.log" 2>&1
 dspid=$!
 wait_for_port os1 80
 wait_for_port ds 80
@@ -41,54 +58,70 @@ n_bg client tcpdump -i eth0 -nn -U -w "$out/client.pcap" "tcp and src host $TOPO
 tdpid=$!
 wait_until 10 grep -q 'listening on' "$out/tcpdump.log" || fail "tcpdump did not start: $(cat "$out/tcpdump.log")"
 
-want=$(sha256sum "$out/body" | cut -d' ' -f1)
-for i in 1 2 3; do
-	n client curl -sS --fail --max-time 20 -o "$out/got.$i" "http://$TOPO_VIP/file$i" ||
-		fail "curl $i failed; ds: $(cat "$out/ds.log"); serve: $(cat "$out/serve.log")"
-	assert_eq "$(sha256sum "$out/got.$i" | cut -d' ' -f1)" "$want" "sha256 of response $i"
-done
-log "curl: 3 responses, sha256 ok"
+fetch 1
+fetch 2
+wait_until 10 sh -c "! kill -0 $srvpid 2>/dev/null" || fail "fakeds serve did not finish"
+log "connections 1 (close) and 2 (SHUT_WR) served"
+
+# 3: queued to a listener that never accepts, then the listener closes.
+serve 3 -conns 0 -hold
+holdpid=$!
+wait_for_port os1 80
+n_bg client curl -sS --max-time 8 -o /dev/null "http://$TOPO_VIP/file3"
+wait_until 10 some_os1_socks ||
+	fail "connection 3 never reached os1's accept queue: $(cat "$out/ds.log")"
+log "connection 3 queued on os1: $(os1_socks)"
+kill "$holdpid"
+wait_until 10 no_os1_socks || fail "connection 3 still on os1 after its listener closed: $(os1_socks)"
+touch "$out/reset.3"
+log "connection 3: listener closed before accept(), child gone"
+
+serve 4 -conns 1
+wait_for_port os1 80
+fetch 4
+log "curl: responses 1, 2, 4 received, sha256 ok"
 wait_until 20 test -e "$out/ds.done" || fail "fakeds ds did not finish: $(cat "$out/ds.log")"
 cat "$out/serve.log" "$out/ds.log"
-for i in 1 2 3; do
+for i in 1 2 4; do
 	assert_eq "$(cat "$out/done.$i")" "$(cat "$out/served.$i")" "DATA_DONE bytes of connection $i vs bytes the application wrote"
 done
 
-# No socket of any handed-off 4-tuple left on os1: RESET for 1 and 2,
-# garbage collection (10 x 200 ms of DS silence) for 3.
-established() { [ -z "$(n os1 ss -Htn)" ]; }
-wait_until 10 established || fail "sockets left on os1: $(n os1 ss -tnie)"
+# No socket of any handed-off 4-tuple left on os1: RESET for 1, 2 and 3,
+# garbage collection (10 x 200 ms of DS silence) for 4.
+wait_until 10 no_os1_socks || fail "sockets left on os1: $(n os1 ss -tnie)"
 stats=$(n os1 sstctl -j show stats)
 echo "os1 stats: $stats"
 stat() { printf '%s' "$stats" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
-assert_eq "$(stat setups)" 3 "setups"
+assert_eq "$(stat setups)" 4 "setups"
 assert_eq "$(stat data_dones)" 3 "data_dones"
-assert_eq "$(stat resets)" 2 "resets"
+assert_eq "$(stat resets)" 3 "resets"
 assert_eq "$(stat timeouts)" 1 "timeouts (garbage-collected half-pipes)"
 assert_eq "$(stat drops)" 2 "drops (refused and malformed SETUPs)"
 
 # The LOCAL_OUT filter: a late client segment for a torn-down half-pipe
-# (connection 3, collected) draws an RST from os1 that must not leave it;
+# (connection 4, collected) draws an RST from os1 that must not leave it;
 # one for a 4-tuple that is not ours (client port 9) must.
 outrsts() { n os1 nstat -saz TcpOutRsts | awk '$1 == "TcpOutRsts" { print $2 }'; }
 rst0=$(outrsts)
-n os1 "$bin/fakeds" inject -src "$TOPO_CLIENT_IP:$(cat "$out/port.3")" -dst "$TOPO_VIP:80"
+n os1 "$bin/fakeds" inject -src "$TOPO_CLIENT_IP:$(cat "$out/port.4")" -dst "$TOPO_VIP:80"
 n os1 "$bin/fakeds" inject -src "$TOPO_CLIENT_IP:9" -dst "$TOPO_VIP:80"
 rst1=$(outrsts)
 [ $((rst1 - rst0)) -eq 2 ] || fail "os1 TcpOutRsts went from $rst0 to $rst1, want 2 RSTs for the forged ACKs"
 
 # Nothing with FIN or RST reached the client from the cluster, but the RST
-# for port 9.
-sleep 0.5
+# for port 9. That one was sent last: once the client has captured it,
+# it has captured everything before it (tcpdump, killed, would drop what
+# it has not read yet).
+pcap() { tcpdump -nn -r "$out/client.pcap" "$@" 2>/dev/null; }
+ctl_seen() { [ "$(pcap 'tcp[tcpflags] & tcp-rst != 0 and dst port 9' | wc -l)" -ge 1 ]; }
+wait_until 10 ctl_seen || fail "the RST for port 9 (not a half-pipe) never reached the client"
 kill "$tdpid"
-wait_until 5 sh -c "! kill -0 $tdpid 2>/dev/null" || true
-segs=$(tcpdump -nn -r "$out/client.pcap" 2>/dev/null | wc -l)
-finrst=$(tcpdump -nn -r "$out/client.pcap" 'tcp[tcpflags] & (tcp-fin|tcp-rst) != 0 and not dst port 9' 2>/dev/null)
+segs=$(pcap | wc -l)
+finrst=$(pcap 'tcp[tcpflags] & (tcp-fin|tcp-rst) != 0 and not dst port 9')
 [ -z "$finrst" ] || fail "FIN or RST from the cluster reached the client: $finrst"
-ctl=$(tcpdump -nn -r "$out/client.pcap" 'tcp[tcpflags] & tcp-rst != 0 and dst port 9' 2>/dev/null | wc -l)
-assert_eq "$ctl" 1 "RSTs for the 4-tuple that is not a half-pipe (filter must let it pass)"
-log "client saw $segs segments from the VIP, no FIN or RST of a half-pipe; the filter dropped the RST for connection 3 and passed the one for port 9"
-tcpdump -nn -r "$out/client.pcap" 2>/dev/null | head -20
+assert_eq "$(pcap 'tcp[tcpflags] & tcp-rst != 0 and dst port 9' | wc -l)" 1 "RSTs for the 4-tuple that is not a half-pipe"
+log "client saw $segs segments from the VIP, no FIN or RST of a half-pipe; the filter dropped the RST for connection 4 and passed the one for port 9"
+pcap | head -20
 
 kill "$dspid"
 topo_down

@@ -96,6 +96,8 @@ func runServe(args []string) {
 	out := fs.String("out", "/tmp", "directory for served.N (bytes written)")
 	lingerLast := fs.Bool("linger-last", true, "SO_LINGER{1,0} before close() on the last connection")
 	shutEven := fs.Bool("shut-even", true, "shutdown(SHUT_WR) before close() on even connections")
+	first := fs.Int("first", 1, "number of the first connection (served.N)")
+	hold := fs.Bool("hold", false, "after the connections, keep listening (not accepting) until SIGTERM")
 	fs.Parse(args)
 
 	body, err := os.ReadFile(*file)
@@ -109,7 +111,7 @@ func runServe(args []string) {
 		fatalf("listen: %v", err)
 	}
 	logf("serve: listening on %v", ln.Addr())
-	for i := 1; i <= *conns; i++ {
+	for i := *first; i < *first+*conns; i++ {
 		c, err := ln.Accept()
 		if err != nil {
 			fatalf("accept: %v", err)
@@ -125,20 +127,28 @@ func runServe(args []string) {
 			fatalf("serve: conn %d: write: %v", i, err)
 		}
 		how := "close"
-		if *shutEven && i%2 == 0 {
+		last := i == *first+*conns-1
+		if *shutEven && i%2 == 0 && !(last && *lingerLast) {
 			how = "shutdown+close"
 			if err := c.(*net.TCPConn).CloseWrite(); err != nil {
 				fatalf("serve: conn %d: shutdown: %v", i, err)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		if *lingerLast && i == *conns {
+		if *lingerLast && last {
 			how = "SO_LINGER{1,0}+close"
 			c.(*net.TCPConn).SetLinger(0) // an RST on a plain socket
 		}
 		c.Close()
 		writeResult(*out, fmt.Sprintf("served.%d", i), uint64(n))
 		logf("serve: conn %d from %v: %q, wrote %d bytes, %s", i, c.RemoteAddr(), line, n, how)
+	}
+	if *hold {
+		logf("serve: listening without accepting until SIGTERM")
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+		<-sig
+		logf("serve: closing the listener")
 	}
 	ln.Close()
 }
@@ -395,6 +405,7 @@ func runDS(args []string) {
 	keyHex := fs.String("key", "", "the shared key, hex")
 	epoch := fs.Uint("epoch", 1000, "this fake peer's epoch")
 	conns := fs.Int("conns", 1, "connections to hand off")
+	forgotten := fs.Int("forgotten", 0, "connection whose SETUP gets no DATA_DONE (its listener is closed before accept): RESET it once out/reset.N exists")
 	gcLast := fs.Bool("gc-last", false, "do not RESET the last connection, stop KEEPALIVEs: the OS must collect it")
 	checks := fs.Bool("checks", true, "on connection 1, also send a duplicate, a conflicting and a malformed SETUP")
 	cwnd := fs.Uint("cwnd", 0, "cwnd to send in SETUP (0: the socket's)")
@@ -462,6 +473,22 @@ func runDS(args []string) {
 			st.sndWscale, st.rcvWscale, st.opts, st.cwnd, st.rttUs, st.tsval)
 		t0 := time.Now()
 		pending := d.reliable(wire.TypeSetup, connID, body)
+		be := binary.BigEndian
+		if i == *forgotten {
+			resetFile := filepath.Join(*out, fmt.Sprintf("reset.%d", i))
+			for t := 0; ; t++ {
+				if _, err := os.Stat(resetFile); err == nil {
+					break
+				}
+				if t == 600 {
+					fatalf("conn %d: no %s after 30s", i, resetFile)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			d.reliable(wire.TypeReset, connID, be.AppendUint32(nil, st.sndNxt))
+			logf("conn %d: no DATA_DONE expected (listener closed before accept), RESET acknowledged", i)
+			continue
+		}
 		m, err := d.await(wire.TypeDataDone, connID, pending, *doneTimeout)
 		if err != nil {
 			fatalf("conn %d: %v", i, err)
@@ -469,7 +496,6 @@ func runDS(args []string) {
 		if len(m.Body) != 28 {
 			fatalf("conn %d: DATA_DONE body of %d bytes", i, len(m.Body))
 		}
-		be := binary.BigEndian
 		start, end := be.Uint32(m.Body), be.Uint32(m.Body[4:])
 		if start != st.sndNxt {
 			fatalf("conn %d: DATA_DONE seq_start %d, SETUP had %d", i, start, st.sndNxt)
