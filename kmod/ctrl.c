@@ -8,9 +8,15 @@
  *
  * Locking: the socket and the key are published under RCU and replaced
  * under sst_net.lock (a mutex, process context only). Senders and the
- * receive path only read them under RCU, so sending works in any context.
- * @pend_lock (BH-safe spinlock) protects the reliable messages waiting
- * for their ACK.
+ * receive path only read them under RCU, so sending works in process and
+ * softirq context. @pend_lock (BH-safe spinlock) protects the reliable
+ * messages waiting for their ACK.
+ *
+ * Every datagram sent has its own (epoch, seq) and its MAC covers the
+ * addresses and ports it is sent from and to: a retransmission is a new
+ * message (a receiver's replay window may have moved past the first one
+ * long ago), made from the header and body kept for it, with the key of
+ * the moment; the ACK of any of its transmissions completes it.
  *
  * Teardown (sst_ctrl_exit): unpublish the socket, release it (which waits
  * for an RCU grace period: no sender still uses it), wait for receivers
@@ -26,6 +32,7 @@
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
+#include <linux/refcount.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -39,25 +46,40 @@
 #include "netns.h"
 #include "peer.h"
 
+/* The (epoch, seq) of one transmission. */
+struct sst_ctrl_id {
+	u32 epoch;
+	u32 seq;
+};
+
 /**
  * struct sst_ctrl_pending - a reliable message waiting for its ACK
- * @node:  entry in sst_ctrl.pending
- * @daddr: the peer it was sent to
- * @seq:   its sequence number (the epoch is sst_ctrl.epoch)
- * @ntx:   transmissions so far
- * @rto:   current retransmission timeout, jiffies
- * @due:   when to retransmit next, jiffies
- * @err:   completion status once off the list
- * @done:  completion callback, or NULL
- * @ctx:   its argument
- * @len:   bytes in @msg
- * @msg:   the datagram payload as first sent (header, body, MAC)
+ * @node:   entry in sst_ctrl.pending while @listed
+ * @ref:    one for the list, one for each transmission under way
+ * @listed: on sst_ctrl.pending (under pend_lock): not yet acknowledged,
+ *          timed out or torn down
+ * @daddr:  the peer it is sent to
+ * @ntx:    transmissions so far, counting those that could not be made
+ * @nids:   entries used in @ids
+ * @ids:    the (epoch, seq) of every transmission: an ACK of any of them
+ *          acknowledges the message
+ * @rto:    current retransmission timeout, jiffies
+ * @due:    when to retransmit next, jiffies
+ * @err:    completion status once off the list
+ * @done:   completion callback, or NULL
+ * @ctx:    its argument
+ * @len:    bytes in @msg
+ * @msg:    header and body; each transmission gets its own epoch, seq and
+ *          MAC (with the key of the moment)
  */
 struct sst_ctrl_pending {
 	struct list_head node;
+	refcount_t ref;
+	bool listed;
 	__be32 daddr;
-	u32 seq;
 	unsigned int ntx;
+	unsigned int nids;
+	struct sst_ctrl_id ids[SST_CTRL_MAX_TX];
 	unsigned long rto;
 	unsigned long due;
 	int err;
@@ -67,20 +89,33 @@ struct sst_ctrl_pending {
 	u8 msg[];
 };
 
-/* A test knob: lets the tests drive retransmissions before the data path
- * sends reliable messages of its own.
+/* A retransmission between building and sending: its message. */
+struct sst_ctrl_cb {
+	struct sst_ctrl_pending *p;
+};
+
+#define SST_CTRL_CB(skb) ((struct sst_ctrl_cb *)(skb)->cb)
+
+/* Test knobs: let the tests drive retransmissions before the data path
+ * sends reliable messages of its own, and the seq wrap.
  */
 static bool reliable_keepalives;
 module_param(reliable_keepalives, bool, 0644);
 MODULE_PARM_DESC(reliable_keepalives,
-		 "send KEEPALIVEs as reliable messages (for tests)");
+		 "send KEEPALIVEs as reliable messages, numbered in conn_id (for tests)");
+static uint initial_seq;
+module_param(initial_seq, uint, 0644);
+MODULE_PARM_DESC(initial_seq,
+		 "seq a namespace's control plane starts after (for tests)");
 
 /* Handlers of the data path, by message type; see sst_ctrl_register(). */
 static sst_ctrl_handler_t sst_handlers[__SST_MSG_MAX];
 
 /* The newest epoch handed out since the module was loaded. */
-static DEFINE_SPINLOCK(sst_epoch_lock);
 static u32 sst_last_epoch;
+
+/* How long module exit waits at most for the clock to pass it, seconds. */
+#define SST_CTRL_EXIT_WAIT	10
 
 static struct sst_net *sst_ctrl_sn(struct sst_ctrl *c)
 {
@@ -88,29 +123,58 @@ static struct sst_net *sst_ctrl_sn(struct sst_ctrl *c)
 }
 
 /*
- * The epoch of a new instance is the wall clock in seconds. Two instances
- * of the same namespace can only share an epoch if the module is reloaded
- * within one second: sst_ctrl_module_exit() waits for the second to pass.
+ * A new epoch: the wall clock in seconds, but always newer than every
+ * epoch handed out before, by this module load (max(now, last + 1)) and,
+ * as sst_ctrl_module_exit() waits for the clock to pass the newest one,
+ * by earlier loads. Context: any.
  */
 static u32 sst_new_epoch(void)
 {
-	u32 e = (u32)ktime_get_real_seconds();
+	u32 now = (u32)ktime_get_real_seconds();
+	u32 last = READ_ONCE(sst_last_epoch), e;
 
-	spin_lock(&sst_epoch_lock);
-	if (e > sst_last_epoch)
-		sst_last_epoch = e;
-	spin_unlock(&sst_epoch_lock);
+	do {
+		e = max(now, last + 1);
+	} while (!try_cmpxchg(&sst_last_epoch, &last, e));
 	return e;
 }
 
 void sst_ctrl_module_exit(void)
 {
-	int i;
+	u32 last = READ_ONCE(sst_last_epoch);
+	time64_t end = ktime_get_seconds() + SST_CTRL_EXIT_WAIT;
 
-	/* At most a second (and a bit, should the clock be stepped). */
-	for (i = 0; i < 60 && (u32)ktime_get_real_seconds() <=
-	     READ_ONCE(sst_last_epoch); i++)
+	/* Normally a second at most: epochs run ahead of the clock only
+	 * when namespaces open their control socket faster than one a
+	 * second, or after a seq wrap.
+	 */
+	while ((u32)ktime_get_real_seconds() <= last) {
+		if (ktime_get_seconds() > end) {
+			pr_warn("clock still before epoch %u: peers may take messages of the next load for replays\n",
+				last);
+			break;
+		}
 		msleep(20);
+	}
+}
+
+/*
+ * The (epoch, seq) of the next message. seq never is 0: when it would
+ * wrap, the namespace takes a new epoch and starts again at 1, which its
+ * peers see as a restart of their window.
+ * Context: any.
+ */
+static struct sst_ctrl_id sst_ctrl_next_id(struct sst_ctrl *c)
+{
+	s64 old = atomic64_read(&c->id), new;
+
+	do {
+		if ((u32)old == U32_MAX)
+			new = (s64)((u64)sst_new_epoch() << 32 | 1);
+		else
+			new = old + 1;
+	} while (!atomic64_try_cmpxchg(&c->id, &old, new));
+	return (struct sst_ctrl_id){ .epoch = (u64)new >> 32, .seq = (u32)new };
 }
 
 /**
@@ -119,7 +183,8 @@ void sst_ctrl_module_exit(void)
  * @handler: called for every accepted message of @type
  *
  * Call from module init, before any namespace can receive; unregister in
- * module exit. Messages of a type without a handler count as drops.
+ * module exit. Messages of a type without a handler count as drops and
+ * are not acknowledged.
  */
 int sst_ctrl_register(u8 type, sst_ctrl_handler_t handler)
 {
@@ -138,34 +203,81 @@ void sst_ctrl_unregister(u8 type)
 	synchronize_net();
 }
 
+static void sst_ctrl_put(struct sst_ctrl_pending *p)
+{
+	if (refcount_dec_and_test(&p->ref))
+		kfree(p);
+}
+
 /*
- * Routes and sends the datagram payload in @skb to @daddr:@dport from the
- * socket's port. Consumes @skb.
- * Context: any, rcu_read_lock_bh() held (it keeps @sock alive).
+ * Routes the message in @skb (header, body, room for the MAC) to @peer,
+ * gives it a fresh (epoch, seq), recorded in @p for a reliable message,
+ * authenticates it with the addresses of the route and sends it. Consumes
+ * @skb.
+ * Context: rcu_read_lock_bh() held (keeps @sock, @key and @peer alive).
+ * Return: 0 if sent, -EALREADY if @p was acknowledged meanwhile, another
+ * error if it could not be sent.
  */
 static int sst_ctrl_xmit(struct sst_net *sn, struct socket *sock,
-			 struct sk_buff *skb, __be32 daddr, u16 dport)
+			 const struct sst_key *key, const struct sst_peer *peer,
+			 struct sk_buff *skb, struct sst_ctrl_pending *p)
 {
+	struct sst_wire_hdr *h = (struct sst_wire_hdr *)skb->data;
+	unsigned int len = skb->len - SST_WIRE_MAC_LEN;
 	__be16 sport = inet_sk(sock->sk)->inet_sport;
+	__be16 dport = htons(peer->port);
+	struct sst_ctrl *c = &sn->ctrl;
 	struct flowi4 fl4 = {
-		.daddr = daddr,
+		.daddr = peer->addr,
 		.flowi4_proto = IPPROTO_UDP,
 		.fl4_sport = sport,
-		.fl4_dport = htons(dport),
+		.fl4_dport = dport,
 	};
+	struct sst_wire_pseudo ph;
+	struct sst_ctrl_id id;
 	struct rtable *rt;
+	int ret;
 
-	rt = ip_route_output_key(sn->ctrl.net, &fl4);
+	rt = ip_route_output_key(c->net, &fl4);
 	if (IS_ERR(rt)) {
-		kfree_skb(skb);
-		sst_stat_inc(sn, SST_STAT_CTRL_TX_ERRORS);
-		return PTR_ERR(rt);
+		ret = PTR_ERR(rt);
+		goto err;
+	}
+	id = sst_ctrl_next_id(c);
+	if (p) {
+		/* Before sending: the ACK may be quicker than we are. */
+		spin_lock(&c->pend_lock);
+		if (!p->listed) {
+			spin_unlock(&c->pend_lock);
+			ip_rt_put(rt);
+			consume_skb(skb);
+			return -EALREADY;
+		}
+		if (p->nids < ARRAY_SIZE(p->ids))
+			p->ids[p->nids++] = id;
+		spin_unlock(&c->pend_lock);
+	}
+	h->epoch = cpu_to_be32(id.epoch);
+	h->seq = cpu_to_be32(id.seq);
+	ph.saddr = fl4.saddr;
+	ph.daddr = fl4.daddr;
+	ph.sport = sport;
+	ph.dport = dport;
+	ret = sst_proto_mac(key, &ph, h, len, skb->data + len);
+	if (ret) {
+		ip_rt_put(rt);
+		goto err;
 	}
 	udp_tunnel_xmit_skb(rt, sock->sk, skb, fl4.saddr, fl4.daddr, 0,
-			    ip4_dst_hoplimit(&rt->dst), 0, sport, htons(dport),
+			    ip4_dst_hoplimit(&rt->dst), 0, sport, dport,
 			    false, false);
 	sst_stat_inc(sn, SST_STAT_CTRL_TX);
 	return 0;
+
+err:
+	kfree_skb(skb);
+	sst_stat_inc(sn, SST_STAT_CTRL_TX_ERRORS);
+	return ret;
 }
 
 /* An skb with room for the IP and UDP headers and @len payload bytes. */
@@ -181,18 +293,23 @@ static struct sk_buff *sst_ctrl_alloc_skb(unsigned int len)
 	return skb;
 }
 
+/* Makes sure rtx_work runs by @due. Context: pend_lock held. */
 static void sst_ctrl_rtx_arm(struct sst_ctrl *c, unsigned long due)
 {
+	unsigned long now = jiffies;
+
 	lockdep_assert_held(&c->pend_lock);
-	if (!delayed_work_pending(&c->rtx_work) ||
-	    time_before(due, c->rtx_work.timer.expires))
-		mod_delayed_work(system_wq, &c->rtx_work,
-				 time_after(due, jiffies) ? due - jiffies : 0);
+	if (c->rtx_armed && !time_before(due, c->rtx_next))
+		return;
+	c->rtx_armed = true;
+	c->rtx_next = due;
+	mod_delayed_work(system_wq, &c->rtx_work,
+			 time_after(due, now) ? due - now : 0);
 }
 
 /*
- * Builds, authenticates and sends one message to @peer; keeps a copy of a
- * reliable one. Context: any, rcu_read_lock_bh() held.
+ * Builds, authenticates and sends one message to @peer; keeps a reliable
+ * one for retransmission. Context: any, rcu_read_lock_bh() held.
  */
 static int sst_ctrl_send_peer(struct sst_net *sn, struct socket *sock,
 			      const struct sst_key *key,
@@ -200,44 +317,40 @@ static int sst_ctrl_send_peer(struct sst_net *sn, struct socket *sock,
 			      u64 conn_id, const void *body, u32 len,
 			      sst_ctrl_done_t done, void *ctx)
 {
-	unsigned int total = SST_WIRE_HDR_LEN + len + SST_WIRE_MAC_LEN;
+	unsigned int mlen = SST_WIRE_HDR_LEN + len;
 	struct sst_ctrl *c = &sn->ctrl;
 	struct sst_ctrl_pending *p = NULL;
 	struct sst_wire_hdr *h;
 	struct sk_buff *skb;
-	u32 seq;
 
-	skb = sst_ctrl_alloc_skb(total);
+	skb = sst_ctrl_alloc_skb(mlen + SST_WIRE_MAC_LEN);
 	if (!skb)
 		goto nomem;
-	h = skb_put(skb, total);
-	seq = (u32)atomic_inc_return(&c->seq);
-	sst_proto_hdr_init(h, type, flags, len, c->epoch, seq, conn_id);
+	h = skb_put(skb, SST_WIRE_HDR_LEN);
+	/* epoch and seq: sst_ctrl_xmit() */
+	sst_proto_hdr_init(h, type, flags, len, 0, 0, conn_id);
 	if (len)
-		memcpy(h + 1, body, len);
-	if (sst_proto_mac(key, h, SST_WIRE_HDR_LEN + len,
-			  (u8 *)(h + 1) + len)) {
-		kfree_skb(skb);
-		sst_stat_inc(sn, SST_STAT_CTRL_TX_ERRORS);
-		return -EIO;
-	}
+		skb_put_data(skb, body, len);
+	skb_put(skb, SST_WIRE_MAC_LEN);
 
 	if (flags & SST_WIRE_F_RELIABLE) {
-		p = kmalloc(struct_size(p, msg, total), GFP_ATOMIC);
+		p = kmalloc(struct_size(p, msg, mlen), GFP_ATOMIC);
 		if (!p) {
 			kfree_skb(skb);
 			goto nomem;
 		}
+		refcount_set(&p->ref, 2);	/* the list's and ours */
+		p->listed = true;
 		p->daddr = peer->addr;
-		p->seq = seq;
 		p->ntx = 1;
+		p->nids = 0;
 		p->rto = msecs_to_jiffies(SST_CTRL_RTO_MS);
 		p->due = jiffies + p->rto;
 		p->err = 0;
 		p->done = done;
 		p->ctx = ctx;
-		p->len = total;
-		memcpy(p->msg, h, total);
+		p->len = mlen;
+		memcpy(p->msg, skb->data, mlen);
 		spin_lock(&c->pend_lock);
 		if (c->npending >= SST_CTRL_MAX_PENDING) {
 			spin_unlock(&c->pend_lock);
@@ -251,8 +364,12 @@ static int sst_ctrl_send_peer(struct sst_net *sn, struct socket *sock,
 		sst_ctrl_rtx_arm(c, p->due);
 		spin_unlock(&c->pend_lock);
 	}
-	/* A reliable message that cannot be routed now is retried later. */
-	sst_ctrl_xmit(sn, sock, skb, peer->addr, peer->port);
+	/* A reliable message that cannot be sent now is retried later;
+	 * from here on, done() may run at any time.
+	 */
+	sst_ctrl_xmit(sn, sock, key, peer, skb, p);
+	if (p)
+		sst_ctrl_put(p);
 	return 0;
 
 nomem:
@@ -268,13 +385,17 @@ nomem:
  * @flags:   SST_WIRE_F_*; with SST_WIRE_F_RELIABLE the message is
  *           retransmitted until acknowledged or given up
  * @conn_id: connection id, 0 if none
- * @body:    @len bytes of body
+ * @body:    @len bytes of body, copied before this returns
  * @len:     at most SST_WIRE_MAX_BODY
  * @done:    for a reliable message, called once with the outcome (may be
- *           NULL); never called when this returns an error
+ *           NULL); never called when this returns an error, but may be
+ *           called, on another CPU, before this returns 0
  * @ctx:     argument of @done
  *
- * Context: any (process, softirq, netfilter hooks); does not sleep.
+ * Context: process or softirq (netfilter hooks and timers included) with
+ * hard interrupts enabled: not from a hardirq handler nor with interrupts
+ * disabled (spin_lock_irqsave() held), as it enables BHs again on its
+ * way out. Does not sleep.
  * Return: 0 when sent (or queued for retransmission), -ENOTCONN without a
  * control socket, -ENOKEY without a key, -EHOSTUNREACH if @daddr is not a
  * peer, -EINVAL, -ENOMEM or -ENOBUFS.
@@ -289,6 +410,7 @@ int sst_ctrl_send(struct net *net, __be32 daddr, u8 type, u16 flags,
 	struct socket *sock;
 	int ret;
 
+	lockdep_assert_irqs_enabled();
 	if (!type || type >= __SST_MSG_MAX || (flags & ~SST_WIRE_F_ALL) ||
 	    len > SST_WIRE_MAX_BODY ||
 	    (type == SST_MSG_ACK && (flags & SST_WIRE_F_RELIABLE)))
@@ -311,6 +433,7 @@ int sst_ctrl_send(struct net *net, __be32 daddr, u8 type, u16 flags,
 	return ret;
 }
 
+/* Calls done() of the entries of @list, taken off sst_ctrl.pending. */
 static void sst_ctrl_complete(struct sst_ctrl *c, struct list_head *list)
 {
 	struct sst_ctrl_pending *p, *tmp;
@@ -319,10 +442,15 @@ static void sst_ctrl_complete(struct sst_ctrl *c, struct list_head *list)
 		list_del(&p->node);
 		if (p->done)
 			p->done(c->net, p->ctx, p->err);
-		kfree(p);
+		sst_ctrl_put(p);
 	}
 }
 
+/*
+ * Retransmits what is due and gives up what has had all its chances. The
+ * copies are made under pend_lock, each with a reference to its entry;
+ * they get their (epoch, seq) and MAC and are sent after it is dropped.
+ */
 static void sst_ctrl_rtx_work(struct work_struct *work)
 {
 	struct sst_ctrl *c = container_of(to_delayed_work(work),
@@ -331,16 +459,19 @@ static void sst_ctrl_rtx_work(struct work_struct *work)
 	unsigned long now = jiffies, next = 0;
 	struct sst_ctrl_pending *p, *tmp;
 	const struct sst_peer *peer;
+	const struct sst_key *key;
+	struct sk_buff_head q;
 	struct socket *sock;
 	struct sk_buff *skb;
 	bool armed = false;
 	LIST_HEAD(dead);
 
-	rcu_read_lock_bh();
-	sock = rcu_dereference_bh(c->sock);
-	if (!sock)	/* being torn down: sst_ctrl_exit() completes */
-		goto out;
-	spin_lock(&c->pend_lock);
+	if (!rcu_access_pointer(c->sock))
+		return;	/* being torn down: sst_ctrl_exit() completes */
+	__skb_queue_head_init(&q);
+	spin_lock_bh(&c->pend_lock);
+	c->rtx_armed = false;
+	rcu_read_lock();
 	list_for_each_entry_safe(p, tmp, &c->pending, node) {
 		if (time_before(now, p->due))
 			goto arm;
@@ -348,16 +479,21 @@ static void sst_ctrl_rtx_work(struct work_struct *work)
 		if (!peer || p->ntx >= SST_CTRL_MAX_TX) {
 			p->err = peer ? -ETIMEDOUT : -EHOSTUNREACH;
 			list_move_tail(&p->node, &dead);
+			p->listed = false;
 			c->npending--;
 			if (peer)
 				sst_stat_inc(sn, SST_STAT_TIMEOUTS);
 			continue;
 		}
-		skb = sst_ctrl_alloc_skb(p->len);
+		skb = sst_ctrl_alloc_skb(p->len + SST_WIRE_MAC_LEN);
 		if (skb) {
 			skb_put_data(skb, p->msg, p->len);
-			sst_ctrl_xmit(sn, sock, skb, peer->addr, peer->port);
-			sst_stat_inc(sn, SST_STAT_RETRANSMITS);
+			skb_put(skb, SST_WIRE_MAC_LEN);
+			refcount_inc(&p->ref);
+			SST_CTRL_CB(skb)->p = p;
+			__skb_queue_tail(&q, skb);
+		} else {
+			sst_stat_inc(sn, SST_STAT_CTRL_TX_ERRORS);
 		}
 		p->ntx++;
 		p->rto *= 2;
@@ -367,80 +503,132 @@ arm:
 			next = p->due;
 		armed = true;
 	}
+	rcu_read_unlock();
 	if (armed)
-		mod_delayed_work(system_wq, &c->rtx_work,
-				 time_after(next, now) ? next - now : 0);
-	spin_unlock(&c->pend_lock);
-out:
-	rcu_read_unlock_bh();
+		sst_ctrl_rtx_arm(c, next);
+	spin_unlock_bh(&c->pend_lock);
+
+	while ((skb = __skb_dequeue(&q))) {
+		p = SST_CTRL_CB(skb)->p;
+		rcu_read_lock_bh();
+		sock = rcu_dereference_bh(c->sock);
+		key = rcu_dereference_bh(c->key);
+		peer = sst_peer_lookup_rcu(sn, p->daddr);
+		if (sock && key && peer) {
+			if (!sst_ctrl_xmit(sn, sock, key, peer, skb, p))
+				sst_stat_inc(sn, SST_STAT_RETRANSMITS);
+		} else {
+			kfree_skb(skb);
+		}
+		rcu_read_unlock_bh();
+		sst_ctrl_put(p);
+		cond_resched();
+	}
 	sst_ctrl_complete(c, &dead);
 }
 
-/* An ACK from @peer for our (@epoch, @seq). Context: softirq. */
+static bool sst_ctrl_pending_has(const struct sst_ctrl_pending *p,
+				 u32 epoch, u32 seq)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nids; i++)
+		if (p->ids[i].seq == seq && p->ids[i].epoch == epoch)
+			return true;
+	return false;
+}
+
+/*
+ * An ACK from @peer for one of our (@epoch, @seq): whichever transmission
+ * of a message it names, the message is delivered. Context: softirq.
+ */
 static void sst_ctrl_acked(struct sst_net *sn, const struct sst_peer *peer,
 			   const struct sst_wire_ack *ack)
 {
+	u32 epoch = be32_to_cpu(ack->epoch), seq = be32_to_cpu(ack->seq);
+	struct sst_ctrl_pending *p, *found = NULL;
 	struct sst_ctrl *c = &sn->ctrl;
-	struct sst_ctrl_pending *p;
-	u32 seq = be32_to_cpu(ack->seq);
-	LIST_HEAD(done);
 
-	if (be32_to_cpu(ack->epoch) != c->epoch)
-		return;
 	spin_lock_bh(&c->pend_lock);
 	list_for_each_entry(p, &c->pending, node) {
-		if (p->seq == seq && p->daddr == peer->addr) {
-			list_move(&p->node, &done);
+		if (p->daddr == peer->addr &&
+		    sst_ctrl_pending_has(p, epoch, seq)) {
+			found = p;
+			list_del(&p->node);
+			p->listed = false;
 			c->npending--;
 			break;
 		}
 	}
 	spin_unlock_bh(&c->pend_lock);
-	sst_ctrl_complete(c, &done);
+	if (found) {
+		if (found->done)
+			found->done(c->net, found->ctx, 0);
+		sst_ctrl_put(found);
+	}
 }
 
-static void sst_ctrl_dispatch(struct sst_net *sn, struct sst_peer *peer,
-			      const struct sst_wire_hdr *h, const u8 *body)
+/* Return: what the handler said; see sst_ctrl_handler_t. */
+static int sst_ctrl_dispatch(struct sst_net *sn, struct sst_peer *peer,
+			     const struct sst_wire_hdr *h, const u8 *body)
 {
 	sst_ctrl_handler_t handler;
 
 	switch (h->type) {
 	case SST_MSG_KEEPALIVE:
 		sst_stat_inc(sn, SST_STAT_KEEPALIVES);
-		return;
+		return 0;
 	case SST_MSG_ACK:
 		sst_ctrl_acked(sn, peer, (const struct sst_wire_ack *)body);
-		return;
+		return 0;
 	}
 	handler = READ_ONCE(sst_handlers[h->type]);
-	if (handler)
-		handler(sn->ctrl.net, peer, h, body);
-	else
+	if (!handler) {
 		sst_stat_inc(sn, SST_STAT_DROPS);
+		return -EOPNOTSUPP;
+	}
+	return handler(sn->ctrl.net, peer, h, body);
+}
+
+/* Context: softirq, under RCU. */
+static void sst_ctrl_send_ack(struct sst_net *sn, const struct sst_peer *peer,
+			      const struct sst_wire_hdr *h)
+{
+	struct sst_wire_ack ack = {
+		.epoch = h->epoch,
+		.seq = h->seq,
+	};
+
+	sst_ctrl_send(sn->ctrl.net, peer->addr, SST_MSG_ACK, 0,
+		      be64_to_cpu(h->conn_id), &ack, sizeof(ack), NULL, NULL);
 }
 
 /*
- * Checks one datagram and acts on it. Return: true if it was accepted (a
- * duplicate of a reliable message included).
+ * Checks one datagram and acts on it. Return: true if it was taken (a
+ * duplicate of a taken reliable message included).
  * Context: softirq, under RCU.
  */
 static bool sst_ctrl_rcv(struct sst_net *sn, struct sk_buff *skb)
 {
-	__be32 saddr = ip_hdr(skb)->saddr;
-	__be16 sport = udp_hdr(skb)->source;
 	unsigned int off = skb_transport_offset(skb) + sizeof(struct udphdr);
+	struct sst_wire_pseudo ph = {
+		.saddr = ip_hdr(skb)->saddr,
+		.daddr = ip_hdr(skb)->daddr,
+		.sport = udp_hdr(skb)->source,
+		.dport = udp_hdr(skb)->dest,
+	};
 	const struct sst_wire_hdr *h;
 	const struct sst_key *key;
-	struct sst_wire_ack ack;
 	enum sst_replay_verdict v;
 	struct sst_peer *peer;
 	unsigned int dlen;
+	u32 len, epoch, seq;
 	const u8 *body;
 	bool reliable;
-	u32 len;
+	int ret;
 
-	peer = sst_peer_lookup_rcu(sn, saddr);
-	if (!peer || htons(peer->port) != sport) {
+	peer = sst_peer_lookup_rcu(sn, ph.saddr);
+	if (!peer || htons(peer->port) != ph.sport) {
 		sst_stat_inc(sn, SST_STAT_UNKNOWN_PEER);
 		return false;
 	}
@@ -459,35 +647,40 @@ static bool sst_ctrl_rcv(struct sst_net *sn, struct sk_buff *skb)
 	body = (const u8 *)(h + 1);
 
 	key = rcu_dereference(sn->ctrl.key);
-	if (!key || sst_proto_verify(key, h, SST_WIRE_HDR_LEN + len,
+	if (!key || sst_proto_verify(key, &ph, h, SST_WIRE_HDR_LEN + len,
 				     body + len)) {
 		sst_stat_inc(sn, SST_STAT_AUTH_FAILURES);
 		return false;
 	}
 
 	reliable = be16_to_cpu(h->flags) & SST_WIRE_F_RELIABLE;
-	v = sst_replay_check(&peer->replay, be32_to_cpu(h->epoch),
-			     be32_to_cpu(h->seq));
+	epoch = be32_to_cpu(h->epoch);
+	seq = be32_to_cpu(h->seq);
+	v = sst_replay_check(&peer->replay, epoch, seq);
 	if (v == SST_REPLAY_OLD || (v == SST_REPLAY_DUP && !reliable)) {
 		sst_stat_inc(sn, SST_STAT_REPLAYS);
 		return false;
 	}
-	if (reliable) {
-		/* Again for a duplicate: our first ACK may have been lost. */
-		ack.epoch = h->epoch;
-		ack.seq = h->seq;
-		sst_ctrl_send(sn->ctrl.net, peer->addr, SST_MSG_ACK, 0,
-			      be64_to_cpu(h->conn_id), &ack, sizeof(ack),
-			      NULL, NULL);
-	}
 	if (v == SST_REPLAY_DUP) {
+		/* A copy of a message taken: our ACK may have been lost. */
+		sst_ctrl_send_ack(sn, peer, h);
 		sst_stat_inc(sn, SST_STAT_DUPLICATES);
 		return true;
 	}
 	WRITE_ONCE(peer->last_rx_ns, ktime_get_ns());
 	sst_stat_inc(sn, SST_STAT_CTRL_RX);
-	sst_ctrl_dispatch(sn, peer, h, body);
-	return true;
+	ret = sst_ctrl_dispatch(sn, peer, h, body);
+	if (!ret) {
+		sst_replay_settle(&peer->replay, epoch, seq, SST_REPLAY_TAKEN);
+		/* Only now: the sender counts on it being taken. */
+		if (reliable)
+			sst_ctrl_send_ack(sn, peer, h);
+		return true;
+	}
+	sst_replay_settle(&peer->replay, epoch, seq,
+			  ret == -EAGAIN || ret == -ENOMEM ?
+			  SST_REPLAY_RETRY : SST_REPLAY_REFUSED);
+	return false;
 }
 
 static int sst_ctrl_encap_rcv(struct sock *sk, struct sk_buff *skb)
@@ -517,8 +710,9 @@ static void sst_ctrl_ka_work(struct work_struct *work)
 	if (sock && key)
 		list_for_each_entry_rcu(peer, &sn->peers, node)
 			sst_ctrl_send_peer(sn, sock, key, peer,
-					   SST_MSG_KEEPALIVE, flags, 0, NULL, 0,
-					   NULL, NULL);
+					   SST_MSG_KEEPALIVE, flags,
+					   flags ? atomic64_inc_return(&c->ka_tag) : 0,
+					   NULL, 0, NULL, NULL);
 	rcu_read_unlock_bh();
 	queue_delayed_work(system_wq, &c->ka_work,
 			   msecs_to_jiffies(READ_ONCE(sn->config.keepalive_ms)));
@@ -531,11 +725,12 @@ void sst_ctrl_init(struct sst_net *sn, struct net *net)
 	c->net = net;
 	RCU_INIT_POINTER(c->sock, NULL);
 	RCU_INIT_POINTER(c->key, NULL);
-	c->epoch = sst_new_epoch();
-	atomic_set(&c->seq, 0);
+	atomic64_set(&c->id, 0);	/* sst_ctrl_open() takes the epoch */
 	spin_lock_init(&c->pend_lock);
 	INIT_LIST_HEAD(&c->pending);
 	c->npending = 0;
+	c->rtx_armed = false;
+	atomic64_set(&c->ka_tag, 0);
 	INIT_DELAYED_WORK(&c->ka_work, sst_ctrl_ka_work);
 	INIT_DELAYED_WORK(&c->rtx_work, sst_ctrl_rtx_work);
 }
@@ -578,7 +773,8 @@ static int sst_ctrl_sock_create(struct sst_net *sn, u16 port,
  * @sn:     namespace state
  * @extack: where to say why it failed
  *
- * Binds config.ctrl_port and starts the KEEPALIVEs.
+ * Binds config.ctrl_port, takes the namespace's epoch (only namespaces
+ * that talk to peers use one up) and starts the KEEPALIVEs.
  * Context: process, sst_net.lock held.
  */
 int sst_ctrl_open(struct sst_net *sn, struct netlink_ext_ack *extack)
@@ -593,6 +789,9 @@ int sst_ctrl_open(struct sst_net *sn, struct netlink_ext_ack *extack)
 	ret = sst_ctrl_sock_create(sn, sn->config.ctrl_port, &sock, extack);
 	if (ret)
 		return ret;
+	atomic64_set(&c->id, (s64)((u64)sst_new_epoch() << 32 |
+				   READ_ONCE(initial_seq)));
+	/* Publishes the id too: senders need the socket. */
 	rcu_assign_pointer(c->sock, sock);
 	queue_delayed_work(system_wq, &c->ka_work,
 			   msecs_to_jiffies(sn->config.keepalive_ms));
@@ -699,9 +898,11 @@ void sst_ctrl_exit(struct sst_net *sn)
 	spin_lock_bh(&c->pend_lock);
 	list_splice_init(&c->pending, &dead);
 	c->npending = 0;
-	spin_unlock_bh(&c->pend_lock);
-	list_for_each_entry(p, &dead, node)
+	list_for_each_entry(p, &dead, node) {
+		p->listed = false;
 		p->err = -ESHUTDOWN;
+	}
+	spin_unlock_bh(&c->pend_lock);
 	sst_ctrl_complete(c, &dead);
 	sst_key_free(key);
 }

@@ -22,7 +22,8 @@ struct sst_net;
 struct sst_peer;
 
 /* Reliable messages: first retransmit after SST_CTRL_RTO_MS, doubling,
- * at most SST_CTRL_MAX_TX transmissions in all, then a timeout.
+ * at most SST_CTRL_MAX_TX transmissions in all, then a timeout. Every
+ * transmission has its own (epoch, seq) and MAC.
  */
 #define SST_CTRL_RTO_MS		200
 #define SST_CTRL_MAX_TX		6
@@ -33,11 +34,15 @@ struct sst_peer;
  * struct sst_ctrl - the control plane of one namespace
  * @sock:      the UDP socket, NULL until needed and after teardown
  * @key:       the HMAC key, NULL until configured
- * @epoch:     this instance's epoch (see sst_ctrl_init())
- * @seq:       last sequence number used in @epoch
- * @pend_lock: protects @pending and @npending
+ * @id:        (epoch << 32) | seq of the last message sent; the epoch is
+ *             taken when the socket is first opened, and a new one when
+ *             seq would wrap (see sst_ctrl_next_id())
+ * @pend_lock: protects @pending, @npending, @rtx_armed and @rtx_next
  * @pending:   unacknowledged reliable messages, struct sst_ctrl_pending
  * @npending:  entries in @pending
+ * @rtx_armed: @rtx_work is queued for @rtx_next, or running
+ * @rtx_next:  when @rtx_work is due, jiffies
+ * @ka_tag:    numbers reliable KEEPALIVEs (test knob reliable_keepalives)
  * @ka_work:   sends the KEEPALIVEs
  * @rtx_work:  retransmits and times out reliable messages
  * @net:       the namespace
@@ -45,11 +50,13 @@ struct sst_peer;
 struct sst_ctrl {
 	struct socket __rcu *sock;
 	struct sst_key __rcu *key;
-	u32 epoch;
-	atomic_t seq;
-	spinlock_t pend_lock;		/* pending, npending */
+	atomic64_t id;
+	spinlock_t pend_lock;		/* pending, npending, rtx_* */
 	struct list_head pending;
 	unsigned int npending;
+	bool rtx_armed;
+	unsigned long rtx_next;
+	atomic64_t ka_tag;
 	struct delayed_work ka_work;
 	struct delayed_work rtx_work;
 	struct net *net;
@@ -62,21 +69,43 @@ struct sst_ctrl {
  * @hdr:  its header (big-endian fields)
  * @body: be32_to_cpu(@hdr->len) bytes
  *
- * Context: softirq, under RCU. Must not sleep. A reliable message has been
- * acknowledged already and is delivered once.
+ * Context: softirq, under RCU. Must not sleep.
+ *
+ * A reliable message is acknowledged only after its handler returned 0,
+ * and retransmitted by its sender until then: each transmission is a new
+ * message (fresh epoch and seq), so a handler sees the same reliable
+ * message again whenever an ACK was lost or late. Handlers of reliable
+ * types must therefore be idempotent: SETUP and RESET are recognised by
+ * (peer, conn_id, seq_start), DATA_DONE and ABORT must be too, and a copy
+ * of a message already taken returns 0 without acting twice.
+ *
+ * Return: 0 if the message was taken (acted on, already known, or
+ * answered in another way such as an ABORT): the sender need not send it
+ * again, and a reliable message is acknowledged. -EAGAIN or -ENOMEM if it
+ * could not be taken for now: not acknowledged, and forgotten by the
+ * replay window so that even a copy of the same datagram is delivered
+ * again. Any other negative errno refuses it for good: not acknowledged
+ * either (there is no negative acknowledgment), so the sender retransmits
+ * it until SST_CTRL_MAX_TX and its done() gets -ETIMEDOUT; handlers that
+ * want the sender to know sooner tell it with a message of their own.
  */
-typedef void (*sst_ctrl_handler_t)(struct net *net, struct sst_peer *peer,
-				   const struct sst_wire_hdr *hdr,
-				   const u8 *body);
+typedef int (*sst_ctrl_handler_t)(struct net *net, struct sst_peer *peer,
+				  const struct sst_wire_hdr *hdr,
+				  const u8 *body);
 
 /**
  * typedef sst_ctrl_done_t - a reliable message was acknowledged or given up
  * @net: the namespace it was sent from
  * @ctx: the sender's context
  * @err: 0 when acknowledged, -ETIMEDOUT after SST_CTRL_MAX_TX
- *       transmissions, -ESHUTDOWN when the namespace goes away
+ *       transmissions, -EHOSTUNREACH when the peer was deleted meanwhile,
+ *       -ESHUTDOWN when the namespace goes away
  *
  * Context: softirq (ACK), process (timeout, teardown). Must not sleep.
+ * It may run on another CPU before sst_ctrl_send() has returned (the ACK
+ * can be quicker than the sender): @ctx must be ready for it before the
+ * call, and the sender must not touch the message's state after a
+ * successful sst_ctrl_send() without its own synchronisation with done().
  */
 typedef void (*sst_ctrl_done_t)(struct net *net, void *ctx, int err);
 

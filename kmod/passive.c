@@ -685,8 +685,8 @@ static bool sst_setup_valid(const struct sst_wire_setup *s, u32 len)
 }
 
 /* Context: softirq, under RCU (sst_ctrl_handler_t). */
-static void sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
-			    const struct sst_wire_hdr *hdr, const u8 *body)
+static int sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
+			   const struct sst_wire_hdr *hdr, const u8 *body)
 {
 	const struct sst_wire_setup *s = (const struct sst_wire_setup *)body;
 	struct sst_pv_net *pn = sst_pv_net(net);
@@ -694,11 +694,12 @@ static void sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 	u32 len = be32_to_cpu(hdr->len);
 	u64 id = be64_to_cpu(hdr->conn_id);
 	struct sst_passive *pv, *old;
+	int ret = -ENOMEM;
 	u32 seq, h;
 
 	if (!sst_setup_valid(s, len)) {
 		sst_stat_inc(sn, SST_STAT_DROPS);
-		return;
+		return -EINVAL;
 	}
 	seq = be32_to_cpu(s->seq);
 	pv = kzalloc(sizeof(*pv), GFP_ATOMIC);
@@ -727,6 +728,7 @@ static void sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 			      s->client_port);
 	spin_lock_bh(&pn->lock);
 	if (pn->dying || pn->count >= SST_PV_MAX) {
+		ret = pn->dying ? -ESHUTDOWN : -EAGAIN;
 		spin_unlock_bh(&pn->lock);
 		goto free;
 	}
@@ -737,7 +739,7 @@ static void sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 		spin_unlock_bh(&pn->lock);
 		kfree(pv->setup);
 		kfree(pv);
-		return;
+		return 0;
 	}
 	hlist_for_each_entry(old, &pn->tuple[h], tuple_node) {
 		if (old->vip_addr == s->vip_addr &&
@@ -750,6 +752,7 @@ static void sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 			 */
 			spin_unlock_bh(&pn->lock);
 			sst_pv_abort(pv);
+			ret = 0;	/* taken: answered by the ABORT */
 			goto free;
 		}
 	}
@@ -759,18 +762,19 @@ static void sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 	pn->count++;
 	queue_work(sst_pv_wq, &pv->setup_work);
 	spin_unlock_bh(&pn->lock);
-	return;
+	return 0;
 
 free:
 	kfree(pv->setup);
 	kfree(pv);
 drop:
 	sst_stat_inc(sn, SST_STAT_DROPS);
+	return ret;
 }
 
 /* Context: softirq, under RCU (sst_ctrl_handler_t). */
-static void sst_pv_rx_reset(struct net *net, struct sst_peer *peer,
-			    const struct sst_wire_hdr *hdr, const u8 *body)
+static int sst_pv_rx_reset(struct net *net, struct sst_peer *peer,
+			   const struct sst_wire_hdr *hdr, const u8 *body)
 {
 	const struct sst_wire_reset *r = (const struct sst_wire_reset *)body;
 	struct sst_pv_net *pn = sst_pv_net(net);
@@ -779,7 +783,7 @@ static void sst_pv_rx_reset(struct net *net, struct sst_peer *peer,
 
 	if (be32_to_cpu(hdr->len) != sizeof(*r)) {
 		sst_stat_inc(sn, SST_STAT_DROPS);
-		return;
+		return -EINVAL;
 	}
 	spin_lock_bh(&pn->lock);
 	pv = sst_pv_find_id_rcu(pn, peer->addr, be64_to_cpu(hdr->conn_id),
@@ -792,6 +796,8 @@ static void sst_pv_rx_reset(struct net *net, struct sst_peer *peer,
 	spin_unlock_bh(&pn->lock);
 	if (!pv)
 		sst_stat_inc(sn, SST_STAT_DROPS);
+	/* Taken even if unknown: no such half-pipe is left to tear down. */
+	return 0;
 }
 
 /* ------------------------------------------------------ LOCAL_OUT */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The control wire format: header encoding and checks, HMAC-SHA256 over
- * header and body, and the sliding replay window.
+ * a pseudo-header (addresses and ports), header and body, and the sliding
+ * replay window.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,6 +14,7 @@
 
 static_assert(sizeof(struct sst_wire_hdr) == 32);
 static_assert(sizeof(struct sst_wire_ack) == 8);
+static_assert(sizeof(struct sst_wire_pseudo) == 12);
 static_assert(SST_WIRE_REPLAY_WINDOW == 64);
 
 /**
@@ -122,22 +124,27 @@ int sst_proto_check_hdr(const struct sst_wire_hdr *h, unsigned int dlen)
 }
 
 /**
- * sst_proto_mac - HMAC-SHA256 of @len bytes at @msg
+ * sst_proto_mac - HMAC-SHA256 of a pseudo-header and @len bytes at @msg
  * @key: the key
+ * @ph:  the datagram's addresses and ports
  * @msg: header and body
  * @len: their length
  * @mac: output, SST_WIRE_MAC_LEN bytes
  *
  * Context: any; the caller holds the RCU read lock that keeps @key alive.
  */
-int sst_proto_mac(const struct sst_key *key, const void *msg,
-		  unsigned int len, u8 *mac)
+int sst_proto_mac(const struct sst_key *key, const struct sst_wire_pseudo *ph,
+		  const void *msg, unsigned int len, u8 *mac)
 {
 	SHASH_DESC_ON_STACK(desc, key->tfm);
 	int ret;
 
 	desc->tfm = key->tfm;
-	ret = crypto_shash_digest(desc, msg, len, mac);
+	ret = crypto_shash_init(desc);
+	if (!ret)
+		ret = crypto_shash_update(desc, (const u8 *)ph, sizeof(*ph));
+	if (!ret)
+		ret = crypto_shash_finup(desc, msg, len, mac);
 	shash_desc_zero(desc);
 	return ret;
 }
@@ -145,6 +152,7 @@ int sst_proto_mac(const struct sst_key *key, const void *msg,
 /**
  * sst_proto_verify - check the MAC of a message in constant time
  * @key: the key
+ * @ph:  the received datagram's addresses and ports
  * @msg: header and body
  * @len: their length
  * @mac: the received MAC, SST_WIRE_MAC_LEN bytes
@@ -152,13 +160,14 @@ int sst_proto_mac(const struct sst_key *key, const void *msg,
  * Return: 0 if it matches, -EBADMSG if not, another error if the hash
  * failed.
  */
-int sst_proto_verify(const struct sst_key *key, const void *msg,
+int sst_proto_verify(const struct sst_key *key,
+		     const struct sst_wire_pseudo *ph, const void *msg,
 		     unsigned int len, const u8 *mac)
 {
 	u8 want[SST_WIRE_MAC_LEN];
 	int ret;
 
-	ret = sst_proto_mac(key, msg, len, want);
+	ret = sst_proto_mac(key, ph, msg, len, want);
 	if (!ret && crypto_memneq(want, mac, SST_WIRE_MAC_LEN))
 		ret = -EBADMSG;
 	memzero_explicit(want, sizeof(want));
@@ -179,7 +188,9 @@ void sst_replay_init(struct sst_replay *r)
  *
  * A newer epoch restarts the window; an older one is refused. Within the
  * epoch, the last SST_WIRE_REPLAY_WINDOW sequence numbers up to the
- * highest one seen are remembered; anything below is refused.
+ * highest one seen are remembered; anything below is refused. A FRESH
+ * message must be settled with sst_replay_settle() once its handler is
+ * done with it.
  *
  * Context: any (softirq included).
  */
@@ -194,23 +205,61 @@ enum sst_replay_verdict sst_replay_check(struct sst_replay *r, u32 epoch,
 		r->valid = true;
 		r->epoch = epoch;
 		r->top = seq;
-		r->bitmap = 1;
+		r->seen = 1;
+		r->taken = 0;
 	} else if (epoch < r->epoch) {
 		v = SST_REPLAY_OLD;
 	} else if (seq > r->top) {
 		diff = seq - r->top;
-		r->bitmap = diff >= SST_WIRE_REPLAY_WINDOW ? 0 : r->bitmap << diff;
-		r->bitmap |= 1;
+		if (diff >= SST_WIRE_REPLAY_WINDOW) {
+			r->seen = 0;
+			r->taken = 0;
+		} else {
+			r->seen <<= diff;
+			r->taken <<= diff;
+		}
+		r->seen |= 1;
 		r->top = seq;
 	} else {
 		diff = r->top - seq;
 		if (diff >= SST_WIRE_REPLAY_WINDOW)
 			v = SST_REPLAY_OLD;
-		else if (r->bitmap & BIT_ULL(diff))
+		else if (r->taken & BIT_ULL(diff))
 			v = SST_REPLAY_DUP;
+		else if (r->seen & BIT_ULL(diff))
+			v = SST_REPLAY_OLD;
 		else
-			r->bitmap |= BIT_ULL(diff);
+			r->seen |= BIT_ULL(diff);
 	}
 	spin_unlock_bh(&r->lock);
 	return v;
+}
+
+/**
+ * sst_replay_settle - say what became of a FRESH (@epoch, @seq)
+ * @r:       the sender's window
+ * @epoch:   the message's epoch
+ * @seq:     its sequence number
+ * @outcome: TAKEN (a copy is a DUP: acknowledged again, not delivered
+ *           again), REFUSED (a copy is OLD) or RETRY (forgotten: a copy
+ *           is FRESH and goes to the handler again)
+ *
+ * Nothing happens if the window has moved past @seq meanwhile.
+ * Context: any (softirq included).
+ */
+void sst_replay_settle(struct sst_replay *r, u32 epoch, u32 seq,
+		       enum sst_replay_outcome outcome)
+{
+	u32 diff;
+
+	spin_lock_bh(&r->lock);
+	diff = r->top - seq;
+	if (r->valid && epoch == r->epoch && seq <= r->top &&
+	    diff < SST_WIRE_REPLAY_WINDOW) {
+		if (outcome == SST_REPLAY_TAKEN)
+			r->taken |= BIT_ULL(diff);
+		else if (outcome == SST_REPLAY_RETRY)
+			r->seen &= ~BIT_ULL(diff);
+	}
+	spin_unlock_bh(&r->lock);
 }

@@ -30,12 +30,31 @@ struct sst_key {
 struct sst_key *sst_key_new(const u8 *raw, unsigned int len);
 void sst_key_free(struct sst_key *key);
 
+/**
+ * struct sst_wire_pseudo - the addresses a message is bound to
+ * @saddr: IPv4 source address of the datagram
+ * @daddr: IPv4 destination address
+ * @sport: UDP source port
+ * @dport: UDP destination port
+ *
+ * Covered by the MAC (ahead of header and body) but not sent: a message
+ * only verifies on the node and port it was sent to, and only as coming
+ * from the address and port that sent it. All in network byte order.
+ */
+struct sst_wire_pseudo {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+};
+
 void sst_proto_hdr_init(struct sst_wire_hdr *h, u8 type, u16 flags, u32 len,
 			u32 epoch, u32 seq, u64 conn_id);
 int sst_proto_check_hdr(const struct sst_wire_hdr *h, unsigned int dlen);
-int sst_proto_mac(const struct sst_key *key, const void *msg,
-		  unsigned int len, u8 *mac);
-int sst_proto_verify(const struct sst_key *key, const void *msg,
+int sst_proto_mac(const struct sst_key *key, const struct sst_wire_pseudo *ph,
+		  const void *msg, unsigned int len, u8 *mac);
+int sst_proto_verify(const struct sst_key *key,
+		     const struct sst_wire_pseudo *ph, const void *msg,
 		     unsigned int len, const u8 *mac);
 
 /**
@@ -43,25 +62,40 @@ int sst_proto_verify(const struct sst_key *key, const void *msg,
  * @lock:   serialises the CPUs receiving from the sender
  * @valid:  an (epoch, seq) has been accepted
  * @epoch:  newest accepted epoch
- * @top:    highest accepted seq within @epoch
- * @bitmap: bit i set: seq @top - i was accepted (SST_WIRE_REPLAY_WINDOW bits)
+ * @top:    highest seq seen within @epoch
+ * @seen:   bit i set: seq @top - i was seen (SST_WIRE_REPLAY_WINDOW bits)
+ * @taken:  bit i set: seq @top - i was also taken by its handler (and, if
+ *          reliable, acknowledged): a copy of it is acknowledged again
  */
 struct sst_replay {
-	spinlock_t lock;	/* valid, epoch, top, bitmap */
+	spinlock_t lock;	/* valid, epoch, top, seen, taken */
 	bool valid;
 	u32 epoch;
 	u32 top;
-	u64 bitmap;
+	u64 seen;
+	u64 taken;
 };
 
 enum sst_replay_verdict {
-	SST_REPLAY_FRESH,	/* first time seen: accepted and recorded */
-	SST_REPLAY_DUP,		/* inside the window and already accepted */
-	SST_REPLAY_OLD,		/* older epoch, or below the window */
+	SST_REPLAY_FRESH,	/* first time seen: recorded */
+	SST_REPLAY_DUP,		/* inside the window, seen and taken before */
+	SST_REPLAY_OLD,		/* older epoch, below the window, or seen
+				 * before but not taken (refused, or still
+				 * being handled on another CPU)
+				 */
+};
+
+/* What became of a FRESH message, see sst_replay_settle(). */
+enum sst_replay_outcome {
+	SST_REPLAY_TAKEN,	/* delivered: copies are DUPs */
+	SST_REPLAY_REFUSED,	/* refused for good: copies are OLD */
+	SST_REPLAY_RETRY,	/* refused for now: a copy is FRESH again */
 };
 
 void sst_replay_init(struct sst_replay *r);
 enum sst_replay_verdict sst_replay_check(struct sst_replay *r, u32 epoch,
 					 u32 seq);
+void sst_replay_settle(struct sst_replay *r, u32 epoch, u32 seq,
+		       enum sst_replay_outcome outcome);
 
 #endif /* _SST_PROTO_H */

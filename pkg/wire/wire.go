@@ -4,8 +4,12 @@
 //
 //	header (32 bytes) | body (Header.Len bytes) | HMAC-SHA256 (32 bytes)
 //
-// All integers are big-endian. The MAC covers the header and the body and
-// is keyed with the namespace's 32-byte authentication key.
+// All integers are big-endian. The MAC is keyed with the namespace's
+// 32-byte authentication key and covers a pseudo-header that is not sent
+// (source address, destination address, source port, destination port of
+// the datagram: 12 bytes, network byte order), the header and the body: a
+// message verifies only at the address and port it was sent to, and only
+// as coming from the one that sent it.
 //
 // Open applies the same structural checks as the kernel, in the same
 // order, so a message Open accepts is one the module accepts too (replay
@@ -18,17 +22,19 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/netip"
 )
 
 // Constants of the wire format (SST_WIRE_*).
 const (
-	Magic        = 0x53535431 // SST_WIRE_MAGIC, "SST1"
-	Version      = 1          // SST_WIRE_VERSION
-	HeaderLen    = 32         // sizeof(struct sst_wire_hdr)
-	MACLen       = 32         // SST_WIRE_MAC_LEN
-	MaxBody      = 65536 + 256
-	ReplayWindow = 64 // SST_WIRE_REPLAY_WINDOW
-	AckLen       = 8  // sizeof(struct sst_wire_ack)
+	Magic        = 0x53535431    // SST_WIRE_MAGIC, "SST1"
+	Version      = 1             // SST_WIRE_VERSION
+	HeaderLen    = 32            // sizeof(struct sst_wire_hdr)
+	MACLen       = 32            // SST_WIRE_MAC_LEN
+	MaxBody      = 16*1024 + 256 // SST_WIRE_MAX_BODY
+	PseudoLen    = 12            // sizeof(struct sst_wire_pseudo)
+	ReplayWindow = 64            // SST_WIRE_REPLAY_WINDOW
+	AckLen       = 8             // sizeof(struct sst_wire_ack)
 )
 
 // A Type is a message type (enum sst_msg_type).
@@ -136,19 +142,37 @@ func ParseHeader(b []byte) (Header, error) {
 	}, nil
 }
 
-// MAC returns HMAC-SHA256(key, data).
-func MAC(key, data []byte) []byte {
+// MAC returns HMAC-SHA256(key, data...).
+func MAC(key []byte, data ...[]byte) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write(data)
+	for _, d := range data {
+		m.Write(d)
+	}
 	return m.Sum(nil)
 }
 
+// Pseudo returns the pseudo-header of a datagram from src to dst (struct
+// sst_wire_pseudo): IPv4 source and destination address, source and
+// destination port. It panics on an address that is not IPv4.
+func Pseudo(src, dst netip.AddrPort) []byte {
+	s, d := src.Addr().Unmap(), dst.Addr().Unmap()
+	if !s.Is4() || !d.Is4() {
+		panic(fmt.Sprintf("wire: pseudo-header of %v -> %v: IPv4 only", src, dst))
+	}
+	b := make([]byte, 0, PseudoLen)
+	b = append(b, s.AsSlice()...)
+	b = append(b, d.AsSlice()...)
+	b = binary.BigEndian.AppendUint16(b, src.Port())
+	return binary.BigEndian.AppendUint16(b, dst.Port())
+}
+
 // Seal encodes m (header fields as they are, so tests can forge any of
-// them) and appends the MAC with key: a complete datagram payload.
-func (m Message) Seal(key []byte) []byte {
+// them) and appends the MAC with key for a datagram from src to dst: a
+// complete datagram payload.
+func (m Message) Seal(key []byte, src, dst netip.AddrPort) []byte {
 	b, _ := m.Header.AppendBinary(make([]byte, 0, HeaderLen+len(m.Body)+MACLen))
 	b = append(b, m.Body...)
-	return append(b, MAC(key, b)...)
+	return append(b, MAC(key, Pseudo(src, dst), b)...)
 }
 
 // Errors of Parse and Open; each matches one refusal of the kernel.
@@ -200,13 +224,14 @@ func Parse(b []byte) (Message, []byte, error) {
 	return Message{Header: h, Body: b[HeaderLen:end]}, b[end:], nil
 }
 
-// Open parses a datagram payload and verifies its MAC with key.
-func Open(key, b []byte) (Message, error) {
+// Open parses a datagram payload received from src at dst and verifies
+// its MAC with key.
+func Open(key, b []byte, src, dst netip.AddrPort) (Message, error) {
 	m, mac, err := Parse(b)
 	if err != nil {
 		return Message{}, err
 	}
-	if !hmac.Equal(mac, MAC(key, b[:len(b)-MACLen])) {
+	if !hmac.Equal(mac, MAC(key, Pseudo(src, dst), b[:len(b)-MACLen])) {
 		return Message{}, ErrMAC
 	}
 	return m, nil
@@ -234,14 +259,19 @@ func ParseAck(b []byte) (Ack, error) {
 }
 
 // Window is the receiver's replay window of one sender, as the kernel
-// keeps it: a newer epoch restarts it, an older one is refused, and within
-// an epoch the last ReplayWindow sequence numbers up to the highest seen
-// are remembered.
+// keeps it (struct sst_replay): a newer epoch restarts it, an older one is
+// refused, and within an epoch the last ReplayWindow sequence numbers up
+// to the highest seen are remembered, with whether each was taken.
+//
+// Senders never send one (epoch, seq) twice: a retransmission of a
+// reliable message is a new message with its own seq, so a receiver's
+// window moving on cannot make it Old.
 type Window struct {
-	valid  bool
-	epoch  uint32
-	top    uint32
-	bitmap uint64
+	valid bool
+	epoch uint32
+	top   uint32
+	seen  uint64
+	taken uint64
 }
 
 // Verdict is the outcome of Window.Check.
@@ -249,27 +279,50 @@ type Verdict int
 
 // Verdicts.
 const (
-	Fresh Verdict = iota // first time seen: accepted and recorded
-	Dup                  // inside the window and seen before
-	Old                  // older epoch, or below the window
+	Fresh Verdict = iota // first time seen: recorded, to be settled
+	Dup                  // inside the window, seen and taken before
+	Old                  // older epoch, below the window, or seen but not taken
+)
+
+func (v Verdict) String() string {
+	switch v {
+	case Fresh:
+		return "fresh"
+	case Dup:
+		return "dup"
+	case Old:
+		return "old"
+	}
+	return fmt.Sprintf("verdict(%d)", int(v))
+}
+
+// Outcome says what became of a Fresh message (enum sst_replay_outcome).
+type Outcome int
+
+// Outcomes.
+const (
+	Taken   Outcome = iota // delivered (and acknowledged): copies are Dup
+	Refused                // refused for good: copies are Old
+	Retry                  // refused for now: forgotten, a copy is Fresh
 )
 
 // Check records (epoch, seq) and says whether it is new.
 func (w *Window) Check(epoch, seq uint32) Verdict {
 	switch {
 	case !w.valid || epoch > w.epoch:
-		*w = Window{valid: true, epoch: epoch, top: seq, bitmap: 1}
+		*w = Window{valid: true, epoch: epoch, top: seq, seen: 1}
 		return Fresh
 	case epoch < w.epoch:
 		return Old
 	case seq > w.top:
 		d := seq - w.top
 		if d >= ReplayWindow {
-			w.bitmap = 0
+			w.seen, w.taken = 0, 0
 		} else {
-			w.bitmap <<= d
+			w.seen <<= d
+			w.taken <<= d
 		}
-		w.bitmap |= 1
+		w.seen |= 1
 		w.top = seq
 		return Fresh
 	}
@@ -277,9 +330,29 @@ func (w *Window) Check(epoch, seq uint32) Verdict {
 	switch {
 	case d >= ReplayWindow:
 		return Old
-	case w.bitmap&(1<<d) != 0:
+	case w.taken&(1<<d) != 0:
 		return Dup
+	case w.seen&(1<<d) != 0:
+		return Old
 	}
-	w.bitmap |= 1 << d
+	w.seen |= 1 << d
 	return Fresh
 }
+
+// Settle records what became of a Fresh (epoch, seq); nothing happens if
+// the window has moved past it.
+func (w *Window) Settle(epoch, seq uint32, o Outcome) {
+	if !w.valid || epoch != w.epoch || seq > w.top || w.top-seq >= ReplayWindow {
+		return
+	}
+	bit := uint64(1) << (w.top - seq)
+	switch o {
+	case Taken:
+		w.taken |= bit
+	case Retry:
+		w.seen &^= bit
+	}
+}
+
+// Top returns the newest epoch and the highest seq seen in it.
+func (w *Window) Top() (epoch, seq uint32) { return w.epoch, w.top }

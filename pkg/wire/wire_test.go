@@ -2,12 +2,19 @@ package wire
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/netip"
 	"testing"
 )
 
-var key = bytes.Repeat([]byte{0x42}, 32)
+var (
+	key = bytes.Repeat([]byte{0x42}, 32)
+	src = netip.MustParseAddrPort("10.0.1.3:4795")
+	dst = netip.MustParseAddrPort("10.0.1.2:4796")
+)
 
 func TestHeaderLayout(t *testing.T) {
 	h := Header{Magic: Magic, Version: 1, Type: TypeAck, Flags: FlagPiggyback,
@@ -43,11 +50,11 @@ func TestRoundTrip(t *testing.T) {
 		New(TypeSendPacket, FlagPiggyback, 2, 1<<32-1, 5, []byte{9}),
 		New(TypeSetup, 0, 1, 1, 0, make([]byte, MaxBody)),
 	} {
-		b := m.Seal(key)
+		b := m.Seal(key, src, dst)
 		if len(b) != HeaderLen+len(m.Body)+MACLen {
 			t.Errorf("%v: sealed %d bytes", m.Type, len(b))
 		}
-		got, err := Open(key, b)
+		got, err := Open(key, b, src, dst)
 		if err != nil {
 			t.Errorf("%v: Open: %v", m.Type, err)
 			continue
@@ -55,6 +62,51 @@ func TestRoundTrip(t *testing.T) {
 		if got.Header != m.Header || !bytes.Equal(got.Body, m.Body) {
 			t.Errorf("%v: round trip: got %+v", m.Type, got.Header)
 		}
+	}
+}
+
+// The MAC covers the pseudo-header (saddr, daddr, sport, dport), then
+// header and body: pinned byte by byte, as the kernel computes it.
+func TestPseudoHeader(t *testing.T) {
+	p := Pseudo(src, dst)
+	if got, want := hex.EncodeToString(p), "0a000103"+"0a000102"+"12bb"+"12bc"; got != want {
+		t.Fatalf("Pseudo = %s, want %s", got, want)
+	}
+	m := New(TypeKeepalive, FlagReliable, 7, 8, 9, nil)
+	b := m.Seal(key, src, dst)
+	h := hmac.New(sha256.New, key)
+	h.Write(p)
+	h.Write(b[:HeaderLen])
+	if !bytes.Equal(b[HeaderLen:], h.Sum(nil)) {
+		t.Fatalf("MAC is not HMAC(key, pseudo | header | body)")
+	}
+	mapped := netip.AddrPortFrom(netip.MustParseAddr("::ffff:10.0.1.3"), 4795)
+	if !bytes.Equal(Pseudo(mapped, dst), p) {
+		t.Fatalf("a v4-mapped address gives another pseudo-header")
+	}
+}
+
+// A message only verifies between the addresses and ports it was sealed
+// for: not replayed to another node, not relabelled as another peer's.
+func TestAddressBinding(t *testing.T) {
+	b := New(TypeSetup, FlagReliable, 1, 2, 3, []byte("req")).Seal(key, src, dst)
+	other := netip.MustParseAddrPort("10.0.1.10:4795")
+	for _, tc := range []struct {
+		name     string
+		src, dst netip.AddrPort
+	}{
+		{"replayed to another node", src, other},
+		{"relabelled as another peer", other, dst},
+		{"reflected to its sender", dst, src},
+		{"other source port", netip.AddrPortFrom(src.Addr(), src.Port()+1), dst},
+		{"other destination port", src, netip.AddrPortFrom(dst.Addr(), dst.Port()+1)},
+	} {
+		if _, err := Open(key, b, tc.src, tc.dst); !errors.Is(err, ErrMAC) {
+			t.Errorf("%s: Open = %v, want ErrMAC", tc.name, err)
+		}
+	}
+	if _, err := Open(key, b, src, dst); err != nil {
+		t.Fatalf("Open with the right addresses: %v", err)
 	}
 }
 
@@ -74,12 +126,12 @@ func TestRefusals(t *testing.T) {
 	mod := func(f func(*Message)) []byte {
 		m := good
 		f(&m)
-		return m.Seal(key)
+		return m.Seal(key, src, dst)
 	}
-	sealed := good.Seal(key)
+	sealed := good.Seal(key, src, dst)
 	flipped := append([]byte(nil), sealed...)
 	flipped[len(flipped)-1] ^= 1
-	bodyFlipped := New(TypeSetup, 0, 1, 1, 0, []byte("hello")).Seal(key)
+	bodyFlipped := New(TypeSetup, 0, 1, 1, 0, []byte("hello")).Seal(key, src, dst)
 	bodyFlipped[HeaderLen] ^= 0x20
 	tests := []struct {
 		name string
@@ -113,7 +165,7 @@ func TestRefusals(t *testing.T) {
 		{"wrong key", sealed, bytes.Repeat([]byte{0x43}, 32), ErrMAC},
 	}
 	for _, tc := range tests {
-		_, err := Open(tc.key, tc.b)
+		_, err := Open(tc.key, tc.b, src, dst)
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: Open = %v, want %v", tc.name, err, tc.want)
 		}
@@ -124,26 +176,63 @@ func TestWindow(t *testing.T) {
 	type step struct {
 		epoch, seq uint32
 		want       Verdict
+		outcome    Outcome // of a Fresh one; Taken unless said
 	}
 	tests := []struct {
 		name  string
 		steps []step
 	}{
-		{"first then dup", []step{{5, 10, Fresh}, {5, 10, Dup}}},
-		{"out of order inside", []step{{5, 10, Fresh}, {5, 8, Fresh}, {5, 9, Fresh}, {5, 8, Dup}, {5, 11, Fresh}, {5, 9, Dup}}},
-		{"window edge", []step{{5, 100, Fresh}, {5, 37, Fresh}, {5, 36, Old}, {5, 37, Dup}}},
-		{"jump clears", []step{{5, 1, Fresh}, {5, 200, Fresh}, {5, 1, Old}, {5, 199, Fresh}}},
-		{"jump of exactly 64", []step{{5, 1, Fresh}, {5, 65, Fresh}, {5, 1, Old}, {5, 2, Fresh}}},
-		{"old epoch", []step{{5, 1, Fresh}, {4, 100, Old}, {5, 2, Fresh}}},
-		{"new epoch restarts", []step{{5, 1000, Fresh}, {6, 1, Fresh}, {6, 1, Dup}, {5, 1001, Old}}},
+		{"first then dup", []step{{5, 10, Fresh, Taken}, {5, 10, Dup, 0}}},
+		{"out of order inside", []step{{5, 10, Fresh, Taken}, {5, 8, Fresh, Taken}, {5, 9, Fresh, Taken}, {5, 8, Dup, 0}, {5, 11, Fresh, Taken}, {5, 9, Dup, 0}}},
+		{"window edge", []step{{5, 100, Fresh, Taken}, {5, 37, Fresh, Taken}, {5, 36, Old, 0}, {5, 37, Dup, 0}}},
+		{"jump clears", []step{{5, 1, Fresh, Taken}, {5, 200, Fresh, Taken}, {5, 1, Old, 0}, {5, 199, Fresh, Taken}}},
+		{"jump of exactly 64", []step{{5, 1, Fresh, Taken}, {5, 65, Fresh, Taken}, {5, 1, Old, 0}, {5, 2, Fresh, Taken}}},
+		{"old epoch", []step{{5, 1, Fresh, Taken}, {4, 100, Old, 0}, {5, 2, Fresh, Taken}}},
+		{"new epoch restarts", []step{{5, 1000, Fresh, Taken}, {6, 1, Fresh, Taken}, {6, 1, Dup, 0}, {5, 1001, Old, 0}}},
+		// A refused message is not acknowledged again: its copies are Old.
+		{"refused copy", []step{{5, 1, Fresh, Refused}, {5, 1, Old, 0}, {5, 2, Fresh, Taken}, {5, 1, Old, 0}}},
+		// Refused for now: forgotten, the same datagram is Fresh again.
+		{"retry", []step{{5, 1, Fresh, Retry}, {5, 1, Fresh, Taken}, {5, 1, Dup, 0}}},
+		{"retry after the top moved", []step{{5, 3, Fresh, Retry}, {5, 9, Fresh, Taken}, {5, 3, Fresh, Taken}, {5, 3, Dup, 0}}},
+		{"settled shifts along", []step{{5, 1, Fresh, Refused}, {5, 2, Fresh, Taken}, {5, 40, Fresh, Taken}, {5, 1, Old, 0}, {5, 2, Dup, 0}}},
+		// Before settling (a handler still running elsewhere): a copy is
+		// refused, not acknowledged.
+		{"unsettled copy", []step{{5, 1, Fresh, -1}, {5, 1, Old, 0}}},
 	}
 	for _, tc := range tests {
 		var w Window
 		for i, s := range tc.steps {
-			if got := w.Check(s.epoch, s.seq); got != s.want {
-				t.Errorf("%s: step %d (%d,%d) = %d, want %d", tc.name, i, s.epoch, s.seq, got, s.want)
+			got := w.Check(s.epoch, s.seq)
+			if got != s.want {
+				t.Errorf("%s: step %d (%d,%d) = %v, want %v", tc.name, i, s.epoch, s.seq, got, s.want)
+			}
+			if got == Fresh && s.outcome >= 0 {
+				w.Settle(s.epoch, s.seq, s.outcome)
 			}
 		}
+	}
+}
+
+// The failure the fresh seq of every retransmission avoids: once the
+// receiver has taken more than ReplayWindow newer messages, a copy with
+// the original seq is Old, a retransmission with a new seq is Fresh.
+func TestRetransmissionAfterWindowMoved(t *testing.T) {
+	var w Window
+	const first = 10 // lost on the way: never checked
+	for seq := uint32(first + 1); seq <= first+100; seq++ {
+		if v := w.Check(1, seq); v != Fresh {
+			t.Fatalf("seq %d: %v", seq, v)
+		}
+		w.Settle(1, seq, Taken)
+	}
+	if v := w.Check(1, first); v != Old {
+		t.Errorf("same seq again = %v, want old", v)
+	}
+	if v := w.Check(1, first+101); v != Fresh {
+		t.Errorf("fresh seq = %v, want fresh", v)
+	}
+	if e, s := w.Top(); e != 1 || s != first+101 {
+		t.Errorf("Top = %d, %d", e, s)
 	}
 }
 

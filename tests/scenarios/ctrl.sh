@@ -1,6 +1,8 @@
 # The control plane between nodes: a fake peer (ctrlcheck, pkg/wire)
 # attacks the module in netns ds; then two real nodes (ds and os1) with
-# the same key see each other alive, and with different keys do not.
+# the same key see each other alive, and with different keys do not;
+# last, a namespace whose seq wraps (test knob initial_seq) goes on in a
+# new epoch.
 set -eu
 . "$SST/lib/assert.sh"
 
@@ -13,6 +15,7 @@ ip link add eth0 netns ds type veth peer name eth0 netns os1
 ip -n ds addr add 10.0.1.2/24 dev eth0
 ip -n os1 addr add 10.0.1.3/24 dev eth0
 ip -n os1 addr add 10.0.1.9/24 dev eth0
+ip -n os1 addr add 10.0.1.10/24 dev eth0
 ip -n ds link set eth0 up
 ip -n os1 link set eth0 up
 ip -n ds link set lo up
@@ -47,8 +50,12 @@ ip netns exec ds ss -Hlun | grep -q ':4795 ' && fail "old socket still bound: $(
 ds config set port 4795
 log "rebinding: ok"
 
+# A second peer, also played by ctrlcheck: messages relabelled with its
+# address must not verify.
+ds peers add 10.0.1.10
 ip netns exec os1 "$SST/bin/ctrlcheck" -netns /run/netns/ds -module 10.0.1.2:4795 \
-	-local 10.0.1.3:4795 -alt 10.0.1.9 -key "$key"
+	-local 10.0.1.3:4795 -alt 10.0.1.9 -peer2 10.0.1.10 -key "$key"
+ds peers del 10.0.1.10
 
 # Two real nodes, same key: both hear each other.
 os1 config set key "$key" keepalive 200
@@ -78,5 +85,23 @@ log "different keys: ds $(ds peers), os1 $(os1 peers)"
 
 ip netns del os1
 ip netns del ds
+
+# seq wrap: a namespace that opens its control socket with the test knob
+# initial_seq set starts 100 messages before 2^32 (KEEPALIVEs every 100ms).
+knob=/sys/module/splitstack/parameters/initial_seq
+ip netns add w1
+ip netns add w2
+ip link add eth0 netns w1 type veth peer name eth0 netns w2
+ip -n w1 addr add 10.0.2.2/24 dev eth0
+ip -n w2 addr add 10.0.2.3/24 dev eth0
+for n in w1 w2; do ip -n $n link set eth0 up; ip -n $n link set lo up; done
+ip netns exec w1 sstctl config set key "$key" keepalive 100
+echo 4294967195 > $knob
+ip netns exec w1 sstctl peers add 10.0.2.3
+echo 0 > $knob
+ip netns exec w2 "$SST/bin/ctrlcheck" -wrap -netns /run/netns/w1 -module 10.0.2.2:4795 \
+	-local 10.0.2.3:4795 -key "$key"
+ip netns del w1
+ip netns del w2
 rmmod splitstack
 log "control plane: ok"

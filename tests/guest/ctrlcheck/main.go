@@ -10,9 +10,20 @@
 // It checks that the module's KEEPALIVEs arrive with a valid MAC, that a
 // valid KEEPALIVE is counted and refreshes the peer's last-heard time,
 // that every forged, malformed, replayed or misaddressed datagram is
-// dropped, counted in the right counter and leaves last-heard alone, and
-// that a reliable message is acknowledged, its duplicate acknowledged
-// again but delivered once.
+// dropped, counted in the right counter and leaves last-heard alone (a
+// message sealed for another node, relabelled with the address of another
+// peer, -peer2, or reflected back to the module among them), that a
+// reliable message is acknowledged only once taken, its duplicate
+// acknowledged again but delivered once, a refused one not at all; and,
+// playing a receiver with a replay window like the kernel's, that the
+// module's retransmissions are new messages that get through after the
+// window moved on by more than its size, that an ACK of any transmission
+// stops them, and that a message in flight across a key change is
+// delivered with the new key.
+//
+// With -wrap it only checks the seq wrap: the module's namespace was set
+// up with the initial_seq test knob close to 2^32, and its KEEPALIVEs must
+// go on in a newer epoch from seq 1, never with seq 0.
 package main
 
 import (
@@ -39,6 +50,8 @@ var (
 	alt       = flag.String("alt", "10.0.1.9", "a local address that is not a peer")
 	keyHex    = flag.String("key", "", "the shared key, hex")
 	epoch     = flag.Uint("epoch", 1000, "this fake peer's epoch (keep it below a real node's)")
+	peer2     = flag.String("peer2", "", "another local address (with the same port) configured as a peer")
+	wrap      = flag.Bool("wrap", false, "only check that the module's seq wraps into a new epoch")
 )
 
 var failures int
@@ -82,12 +95,17 @@ func dialIn(path string) (*nl.Client, error) {
 type checker struct {
 	nlc     *nl.Client
 	key     []byte
+	oldKey  []byte // the key before a change: what it seals is skipped
 	mod     netip.AddrPort
 	self    netip.AddrPort
 	conn    *net.UDPConn
 	rx      chan rxMsg
 	seq     uint32
-	modPeer netip.Addr // our address as the module knows it
+	modPeer netip.Addr // the peer whose last-heard time expect checks
+	lastRaw []byte     // the datagram next returned last
+	// win is this fake peer's replay window for the module's messages,
+	// as a kernel receiver keeps it; fed by the tests that need it.
+	win wire.Window
 }
 
 type rxMsg struct {
@@ -115,11 +133,17 @@ func (c *checker) next(d time.Duration, want func(wire.Message) bool) (wire.Mess
 			if m.from != c.mod {
 				return wire.Message{}, fmt.Errorf("datagram from %v, want only %v", m.from, c.mod)
 			}
-			msg, err := wire.Open(c.key, m.b)
+			msg, err := wire.Open(c.key, m.b, m.from, c.self)
+			if err != nil && c.oldKey != nil {
+				if _, err2 := wire.Open(c.oldKey, m.b, m.from, c.self); err2 == nil {
+					continue // sealed before the key change
+				}
+			}
 			if err != nil {
 				return wire.Message{}, fmt.Errorf("datagram from the module does not verify: %w", err)
 			}
 			if want(msg) {
+				c.lastRaw = m.b
 				return msg, nil
 			}
 		case <-deadline:
@@ -158,6 +182,22 @@ func (c *checker) nextSeq() uint32 {
 
 func (c *checker) keepalive(flags wire.Flags) wire.Message {
 	return wire.New(wire.TypeKeepalive, flags, uint32(*epoch), c.nextSeq(), 0, nil)
+}
+
+// seal seals m as sent from this fake peer to the module.
+func (c *checker) seal(m wire.Message) []byte { return m.Seal(c.key, c.self, c.mod) }
+
+// ack acknowledges the module's (epoch, seq).
+func (c *checker) ack(a wire.Ack) {
+	c.sendFrom(nil, c.seal(wire.New(wire.TypeAck, 0, uint32(*epoch), c.nextSeq(), 0, a.Marshal())))
+}
+
+// setKey changes the module's key and the one this fake peer uses.
+func (c *checker) setKey(k []byte) {
+	if err := c.nlc.SetConfig(nl.ConfigChange{AuthKey: k}); err != nil {
+		fatalf("set key: %v", err)
+	}
+	c.oldKey, c.key = c.key, k
 }
 
 // sendFrom sends b to the module from src (nil: the peer's own socket).
@@ -216,7 +256,7 @@ var (
 // grow, by one each, and that last-heard is refreshed only if fresh.
 func (c *checker) expect(name string, src *netip.AddrPort, b []byte, fresh bool, want ...counter) {
 	before := c.stats()
-	_, ageBefore := c.heard()
+	heardBefore, ageBefore := c.heard()
 	c.sendFrom(src, b)
 	after, ok := c.waitStats(func(s nl.Stats) bool {
 		for _, w := range want {
@@ -249,7 +289,7 @@ func (c *checker) expect(name string, src *netip.AddrPort, b []byte, fresh bool,
 	switch {
 	case !heard:
 		failf("%s: peer not heard at all", name)
-	case fresh && age >= ageBefore:
+	case fresh && heardBefore && age >= ageBefore:
 		failf("%s: last heard not refreshed: %v before, %v after", name, ageBefore, age)
 	case !fresh && age < ageBefore:
 		failf("%s: last heard refreshed by a refused message: %v before, %v after", name, ageBefore, age)
@@ -261,15 +301,51 @@ func (c *checker) expect(name string, src *netip.AddrPort, b []byte, fresh bool,
 
 const knob = "/sys/module/splitstack/parameters/reliable_keepalives"
 
-// retransmissions makes the module's KEEPALIVEs reliable (a test knob) and
-// checks that an unacknowledged one is sent again, unchanged, with a
-// growing delay; that an ACK stops it; that the others time out.
-func (c *checker) retransmissions(drain func()) {
-	setKnob := func(v string) {
-		if err := os.WriteFile(knob, []byte(v), 0); err != nil {
-			fatalf("%s: %v", knob, err)
-		}
+func setKnob(v string) {
+	if err := os.WriteFile(knob, []byte(v), 0); err != nil {
+		fatalf("%s: %v", knob, err)
 	}
+}
+
+func idOf(m wire.Message) wire.Ack { return wire.Ack{Epoch: m.Epoch, Seq: m.Seq} }
+
+// burst sends n reliable KEEPALIVEs and takes the module's n ACKs into the
+// replay window: the module's seq, and our window, move on by n.
+func (c *checker) burst(n int) {
+	want := map[uint32]bool{}
+	for i := 0; i < n; i++ {
+		m := c.keepalive(wire.FlagReliable)
+		want[m.Seq] = true
+		c.sendFrom(nil, c.seal(m))
+	}
+	for len(want) > 0 {
+		a, err := c.next(5*time.Second, func(m wire.Message) bool {
+			if m.Type != wire.TypeAck {
+				return false
+			}
+			a, err := wire.ParseAck(m.Body)
+			return err == nil && want[a.Seq]
+		})
+		if err != nil {
+			fatalf("ACKs of the burst, %d missing: %v", len(want), err)
+		}
+		ab, _ := wire.ParseAck(a.Body)
+		delete(want, ab.Seq)
+		if v := c.win.Check(a.Epoch, a.Seq); v != wire.Fresh {
+			failf("module ACK (%d,%d) is %v in our window", a.Epoch, a.Seq, v)
+		}
+		c.win.Settle(a.Epoch, a.Seq, wire.Taken)
+	}
+}
+
+// retransmissions makes the module's KEEPALIVEs reliable (a test knob:
+// they are numbered in conn_id) and checks that an unacknowledged one is
+// sent again with a growing delay, each time as a new message; that a
+// receiver that lost the first copies and took more than ReplayWindow
+// newer messages meanwhile still takes a retransmission; that an ACK of
+// the first transmission stops it; that a message in flight across a key
+// change gets through with the new key; that the others time out.
+func (c *checker) retransmissions(drain func()) {
 	before := c.stats()
 	setKnob("1")
 	defer setKnob("0")
@@ -280,35 +356,138 @@ func (c *checker) retransmissions(drain func()) {
 		failf("reliable KEEPALIVE from the module: %v", err)
 		return
 	}
+	if first.ConnID == 0 {
+		failf("reliable KEEPALIVE without its number in conn_id: %+v", first.Header)
+		return
+	}
+	// The first copy is lost: not in our window, not acknowledged.
 	t0 := time.Now()
-	same := func(m wire.Message) bool { return isRel(m) && m.Epoch == first.Epoch && m.Seq == first.Seq }
-	if _, err := c.next(2*time.Second, same); err != nil {
-		failf("first retransmission of seq %d: %v", first.Seq, err)
+	same := func(tag uint64) func(wire.Message) bool {
+		return func(m wire.Message) bool { return isRel(m) && m.ConnID == tag }
+	}
+	second, err := c.next(2*time.Second, same(first.ConnID))
+	if err != nil {
+		failf("first retransmission of #%d: %v", first.ConnID, err)
 		return
 	}
 	d1 := time.Since(t0)
-	if _, err := c.next(3*time.Second, same); err != nil {
-		failf("second retransmission of seq %d: %v", first.Seq, err)
+	if idOf(second) == idOf(first) {
+		failf("retransmission of #%d reuses (epoch, seq) %+v", first.ConnID, idOf(first))
+	}
+	// Lost as well. Meanwhile we take 100 newer messages of the module.
+	c.burst(100)
+	if e, top := c.win.Top(); e != second.Epoch || top < second.Seq+wire.ReplayWindow {
+		failf("burst: window at (%d,%d), not past (%d,%d) by %d", e, top, second.Epoch, second.Seq, wire.ReplayWindow)
+	}
+	third, err := c.next(8*time.Second, same(first.ConnID))
+	if err != nil {
+		failf("retransmission of #%d after the burst: %v", first.ConnID, err)
 		return
 	}
 	d2 := time.Since(t0) - d1
 	if d1 < 100*time.Millisecond || d2 < d1 {
-		failf("retransmission delays %v then %v: want about 200ms then 400ms", d1, d2)
+		failf("retransmission delays %v then %v: want about 200ms then more", d1, d2)
 	}
-	ack := wire.New(wire.TypeAck, 0, uint32(*epoch), c.nextSeq(), 0, wire.Ack{Epoch: first.Epoch, Seq: first.Seq}.Marshal())
-	c.sendFrom(nil, ack.Seal(c.key))
-	if m, err := c.next(2*time.Second, same); err == nil {
-		failf("seq %d sent again after its ACK: %+v", first.Seq, m.Header)
+	if v := c.win.Check(third.Epoch, third.Seq); v != wire.Fresh {
+		failf("retransmission (%d,%d) of #%d after 100 newer messages is %v: a receiver refuses it",
+			third.Epoch, third.Seq, first.ConnID, v)
+	} else {
+		c.win.Settle(third.Epoch, third.Seq, wire.Taken)
+		logf("ok: #%d retransmitted as (%d,%d), (%d,%d), taken after 100 newer messages",
+			first.ConnID, second.Epoch, second.Seq, third.Epoch, third.Seq)
 	}
-	logf("ok: reliable seq %d retransmitted after %v and %v more, stopped by an ACK",
-		first.Seq, d1.Round(time.Millisecond), d2.Round(time.Millisecond))
-	// The others were never acknowledged: 6 transmissions over ~6.2s.
-	s, ok := c.waitStatsFor(12*time.Second, func(s nl.Stats) bool { return s.Timeouts > before.Timeouts })
+	// The ACK of any transmission, the lost first one included, stops it.
+	c.ack(idOf(first))
+	if m, err := c.next(2*time.Second, same(first.ConnID)); err == nil {
+		failf("#%d sent again after the ACK of its first transmission: %+v", first.ConnID, m.Header)
+	} else {
+		logf("ok: #%d retransmitted after %v and %v more, stopped by an ACK of its first transmission",
+			first.ConnID, d1.Round(time.Millisecond), d2.Round(time.Millisecond))
+	}
+
+	// A message in flight across a key change: its retransmission is
+	// sealed with the new key, and the ACK under the new key stops it.
+	orig := c.key
+	inflight, err := c.next(3*time.Second, func(m wire.Message) bool { return isRel(m) && m.ConnID > first.ConnID+10 })
+	if err != nil {
+		failf("reliable KEEPALIVE before the key change: %v", err)
+		return
+	}
+	c.setKey(bytes.Repeat([]byte{0x5a}, nl.AuthKeyLen))
+	again, err := c.next(8*time.Second, same(inflight.ConnID))
+	if err != nil {
+		failf("#%d after the key change: %v", inflight.ConnID, err)
+	} else {
+		c.ack(idOf(again))
+		if m, err := c.next(2*time.Second, same(inflight.ConnID)); err == nil {
+			failf("#%d sent again after its ACK under the new key: %+v", inflight.ConnID, m.Header)
+		} else {
+			logf("ok: #%d sent before a key change, retransmitted with the new key, acknowledged", inflight.ConnID)
+		}
+	}
+	c.setKey(orig)
+	c.oldKey = nil
+
+	// The others were never acknowledged: 6 transmissions over ~12.6s.
+	s, ok := c.waitStatsFor(20*time.Second, func(s nl.Stats) bool { return s.Timeouts > before.Timeouts })
 	if !ok || s.Retransmits <= before.Retransmits+1 {
 		failf("no timeouts or retransmits: before %+v after %+v", before, s)
 		return
 	}
 	logf("ok: unacknowledged messages time out (retransmits %d, timeouts %d)", s.Retransmits, s.Timeouts)
+}
+
+// wrapCheck: the module's namespace starts its seq close to 2^32 (test
+// knob initial_seq); its KEEPALIVEs must go on in a newer epoch from 1.
+func (c *checker) wrapCheck() {
+	isKA := func(m wire.Message) bool { return m.Type == wire.TypeKeepalive }
+	prev, err := c.next(10*time.Second, isKA)
+	if err != nil {
+		fatalf("first KEEPALIVE: %v", err)
+	}
+	if prev.Seq < 1<<31 {
+		fatalf("KEEPALIVE seq %d: initial_seq not in effect", prev.Seq)
+	}
+	logf("module at (%d,%#x)", prev.Epoch, prev.Seq)
+	for {
+		m, err := c.next(30*time.Second, isKA)
+		if err != nil {
+			// A seq 0 does not parse: it ends up here too.
+			fatalf("KEEPALIVE after (%d,%#x): %v", prev.Epoch, prev.Seq, err)
+		}
+		if m.Epoch == prev.Epoch {
+			if m.Seq <= prev.Seq {
+				failf("seq %#x after %#x in epoch %d", m.Seq, prev.Seq, m.Epoch)
+			}
+			prev = m
+			continue
+		}
+		if m.Epoch < prev.Epoch || m.Seq != 1 || prev.Seq != ^uint32(0) {
+			failf("wrap: (%d,%#x) then (%d,%#x), want (e,0xffffffff) then (e'>e,1)", prev.Epoch, prev.Seq, m.Epoch, m.Seq)
+		} else {
+			logf("ok: (%d,%#x) then (%d,%d)", prev.Epoch, prev.Seq, m.Epoch, m.Seq)
+		}
+		break
+	}
+	// The plane still works both ways: a reliable message is acknowledged
+	// in the new epoch, KEEPALIVEs go on.
+	rel := c.keepalive(wire.FlagReliable)
+	c.sendFrom(nil, c.seal(rel))
+	ack, err := c.next(3*time.Second, func(m wire.Message) bool {
+		a, err := wire.ParseAck(m.Body)
+		return m.Type == wire.TypeAck && err == nil && a.Seq == rel.Seq
+	})
+	if err != nil {
+		failf("ACK after the wrap: %v", err)
+	} else if _, err := c.next(3*time.Second, func(m wire.Message) bool { return isKA(m) && m.Seq > ack.Seq }); err != nil {
+		failf("KEEPALIVE after the ACK: %v", err)
+	} else {
+		logf("ok: reliable message acknowledged after the wrap as (%d,%d)", ack.Epoch, ack.Seq)
+	}
+	if failures > 0 {
+		fatalf("%d failure(s)", failures)
+	}
+	logf("seq wrap checks passed")
 }
 
 func names(cs []counter) []string {
@@ -339,6 +518,10 @@ func main() {
 		fatalf("listen %v: %v", c.self, err)
 	}
 	go c.readLoop()
+	if *wrap {
+		c.wrapCheck()
+		return
+	}
 
 	// 1. The module's KEEPALIVEs arrive and verify.
 	ka1, err := c.next(5*time.Second, func(m wire.Message) bool { return m.Type == wire.TypeKeepalive })
@@ -354,13 +537,14 @@ func main() {
 	}
 	logf("ok: module KEEPALIVEs verify (epoch %d, seq %d then %d)", ka1.Epoch, ka1.Seq, ka2.Seq)
 	modEpoch := ka1.Epoch
+	reflected := c.lastRaw
 
 	// 2. Never heard before; a valid KEEPALIVE is counted and heard.
 	if heard, _ := c.heard(); heard {
 		failf("peer heard before it sent anything")
 	}
 	before := c.stats()
-	c.sendFrom(nil, c.keepalive(0).Seal(key))
+	c.sendFrom(nil, c.keepalive(0).Seal(key, c.self, c.mod))
 	if s, ok := c.waitStats(func(s nl.Stats) bool { return s.Keepalives == before.Keepalives+1 }); !ok || s.CtrlRx != before.CtrlRx+1 {
 		failf("valid KEEPALIVE not counted: before %+v after %+v", before, s)
 	}
@@ -372,20 +556,40 @@ func main() {
 	time.Sleep(300 * time.Millisecond)
 
 	// 3. Refusals.
-	forged := c.keepalive(0).Seal(key)
+	forged := c.keepalive(0).Seal(key, c.self, c.mod)
 	forged[len(forged)-1] ^= 0x80
 	c.expect("forged MAC", nil, forged, false, authFailures)
-	c.expect("wrong key", nil, c.keepalive(0).Seal(bytes.Repeat([]byte{0xee}, 32)), false, authFailures)
+	c.expect("wrong key", nil, c.keepalive(0).Seal(bytes.Repeat([]byte{0xee}, 32), c.self, c.mod), false, authFailures)
+	// The MAC binds a message to its addresses and ports.
+	elsewhere := netip.AddrPortFrom(netip.MustParseAddr("10.0.1.99"), c.mod.Port())
+	c.expect("sealed for another node", nil, c.keepalive(0).Seal(key, c.self, elsewhere), false, authFailures)
+	c.expect("sealed for another port", nil, c.keepalive(0).Seal(key, c.self, netip.AddrPortFrom(c.mod.Addr(), c.mod.Port()+1)), false, authFailures)
+	c.expect("module's own KEEPALIVE reflected", nil, reflected, false, authFailures)
+	if *peer2 != "" {
+		// Relabelled as from another peer: refused, and that peer's own
+		// window is left alone (our epoch is newer than its).
+		p2 := netip.AddrPortFrom(netip.MustParseAddr(*peer2), c.self.Port())
+		p2msg := func(seq uint32) []byte {
+			return wire.New(wire.TypeKeepalive, 0, uint32(*epoch)-1, seq, 0, nil).Seal(key, p2, c.mod)
+		}
+		c.modPeer = p2.Addr()
+		c.expect("peer2 KEEPALIVE", &p2, p2msg(1), true, keepalives, ctrlRx)
+		time.Sleep(200 * time.Millisecond)
+		c.expect("relabelled as from peer2", &p2, c.keepalive(0).Seal(key, c.self, c.mod), false, authFailures)
+		c.expect("peer2 KEEPALIVE after the relabelled one", &p2, p2msg(2), true, keepalives, ctrlRx)
+		c.modPeer = c.self.Addr()
+		time.Sleep(200 * time.Millisecond)
+	}
 	altSrc := netip.AddrPortFrom(netip.MustParseAddr(*alt), c.self.Port())
-	c.expect("unknown peer address", &altSrc, c.keepalive(0).Seal(key), false, unknownPeer)
+	c.expect("unknown peer address", &altSrc, c.keepalive(0).Seal(key, c.self, c.mod), false, unknownPeer)
 	portSrc := netip.AddrPortFrom(c.self.Addr(), c.self.Port()+1)
-	c.expect("wrong source port", &portSrc, c.keepalive(0).Seal(key), false, unknownPeer)
-	c.expect("truncated", nil, c.keepalive(0).Seal(key)[:wire.HeaderLen+wire.MACLen-1], false, drops)
+	c.expect("wrong source port", &portSrc, c.keepalive(0).Seal(key, c.self, c.mod), false, unknownPeer)
+	c.expect("truncated", nil, c.keepalive(0).Seal(key, c.self, c.mod)[:wire.HeaderLen+wire.MACLen-1], false, drops)
 	c.expect("empty", nil, []byte{}, false, drops)
 	mod := func(f func(*wire.Message)) []byte {
 		m := c.keepalive(0)
 		f(&m)
-		return m.Seal(key)
+		return m.Seal(key, c.self, c.mod)
 	}
 	c.expect("oversized", nil, mod(func(m *wire.Message) { m.Type = wire.TypeSetup; m.Len = wire.MaxBody + 1 }), false, drops)
 	c.expect("length mismatch", nil, mod(func(m *wire.Message) { m.Type = wire.TypeSetup; m.Len = 2; m.Body = []byte{1} }), false, drops)
@@ -396,13 +600,13 @@ func main() {
 	c.expect("unknown flag", nil, mod(func(m *wire.Message) { m.Flags = 0x8000 }), false, drops)
 	c.expect("seq 0", nil, mod(func(m *wire.Message) { m.Seq = 0 }), false, drops)
 
-	valid := c.keepalive(0).Seal(key)
+	valid := c.keepalive(0).Seal(key, c.self, c.mod)
 	c.expect("fresh KEEPALIVE", nil, valid, true, keepalives, ctrlRx)
 	time.Sleep(200 * time.Millisecond)
 	c.expect("replayed (same epoch/seq)", nil, valid, false, replays)
 	c.expect("old epoch", nil, mod(func(m *wire.Message) { m.Epoch-- }), false, replays)
 	c.seq += 1000
-	c.expect("jump ahead", nil, c.keepalive(0).Seal(key), true, keepalives, ctrlRx)
+	c.expect("jump ahead", nil, c.keepalive(0).Seal(key, c.self, c.mod), true, keepalives, ctrlRx)
 	time.Sleep(200 * time.Millisecond)
 	c.expect("below the window", nil, mod(func(m *wire.Message) { m.Seq -= 200 }), false, replays)
 	c.expect("out of order inside the window", nil, mod(func(m *wire.Message) { m.Seq -= 10 }), true, keepalives, ctrlRx)
@@ -410,7 +614,7 @@ func main() {
 
 	// 4. Reliable: ACKed; the duplicate is ACKed again, delivered once.
 	rel := c.keepalive(wire.FlagReliable)
-	relB := rel.Seal(key)
+	relB := rel.Seal(key, c.self, c.mod)
 	isAck := func(m wire.Message) bool {
 		if m.Type != wire.TypeAck {
 			return false
@@ -446,6 +650,57 @@ func main() {
 	} else {
 		logf("ok: duplicate acknowledged again (ACK seq %d)", ack2.Seq)
 	}
+
+	// 5. A reliable message is acknowledged only once its handler took
+	// it: neither one of a type without a handler nor an invalid SETUP,
+	// nor their copies.
+	ackOf := func(id wire.Ack) func(wire.Message) bool {
+		return func(m wire.Message) bool {
+			a, err := wire.ParseAck(m.Body)
+			return m.Type == wire.TypeAck && err == nil && a == id
+		}
+	}
+	noACK := func(name string, m wire.Message) {
+		if a, err := c.next(time.Second, ackOf(idOf(m))); err == nil {
+			failf("%s acknowledged: %+v", name, a.Header)
+		}
+	}
+	drain()
+	noHandler := wire.New(wire.TypeSetupAck, wire.FlagReliable, uint32(*epoch), c.nextSeq(), 1, []byte{1, 2, 3, 4})
+	c.expect("reliable message without a handler", nil, c.seal(noHandler), true, drops, ctrlRx)
+	noACK("message without a handler", noHandler)
+	time.Sleep(200 * time.Millisecond)
+	c.expect("copy of the refused message", nil, c.seal(noHandler), false, replays)
+	noACK("copy of the refused message", noHandler)
+	badSetup := wire.New(wire.TypeSetup, wire.FlagReliable, uint32(*epoch), c.nextSeq(), 2, []byte{1})
+	c.expect("invalid reliable SETUP", nil, c.seal(badSetup), true, drops, ctrlRx)
+	noACK("invalid SETUP", badSetup)
+	logf("ok: refused reliable messages are not acknowledged")
+	time.Sleep(200 * time.Millisecond)
+
+	// 6. The module receiving a reliable message whose first copy was
+	// lost, after more than ReplayWindow newer messages: a copy with the
+	// first seq is too old; the retransmission, a new message, is taken.
+	lost := c.keepalive(wire.FlagReliable) // never sent
+	b100 := c.stats()
+	for i := 0; i < 100; i++ {
+		c.sendFrom(nil, c.seal(c.keepalive(0)))
+	}
+	if s, ok := c.waitStats(func(s nl.Stats) bool { return s.Keepalives >= b100.Keepalives+100 }); !ok {
+		failf("100 KEEPALIVEs: before %+v after %+v", b100, s)
+	}
+	time.Sleep(200 * time.Millisecond)
+	c.expect("first seq after 100 newer messages", nil, c.seal(lost), false, replays)
+	noACK("first seq after 100 newer messages", lost)
+	lost.Seq = c.nextSeq()
+	drain()
+	c.expect("retransmission with a new seq", nil, c.seal(lost), true, keepalives, ctrlRx)
+	if _, err := c.next(3*time.Second, ackOf(idOf(lost))); err != nil {
+		failf("ACK of the retransmission: %v", err)
+	} else {
+		logf("ok: reliable message whose first copy was lost taken after 100 newer ones")
+	}
+	time.Sleep(200 * time.Millisecond)
 
 	c.retransmissions(drain)
 

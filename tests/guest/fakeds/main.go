@@ -311,7 +311,8 @@ func (d *ds) send(t wire.Type, flags wire.Flags, connID uint64, body []byte) uin
 
 func (d *ds) sendSeq(t wire.Type, flags wire.Flags, seq uint32, connID uint64, body []byte) {
 	m := wire.New(t, flags, d.epoch, seq, connID, body)
-	if _, err := d.conn.WriteToUDP(m.Seal(d.key), d.mod); err != nil {
+	local := d.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	if _, err := d.conn.WriteToUDP(m.Seal(d.key, local, d.mod.AddrPort()), d.mod); err != nil {
 		fatalf("send %v: %v", t, err)
 	}
 }
@@ -326,7 +327,8 @@ func (d *ds) readLoop() {
 		if !from.IP.Equal(d.mod.IP) {
 			continue
 		}
-		m, err := wire.Open(d.key, append([]byte(nil), buf[:n]...))
+		local := d.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+		m, err := wire.Open(d.key, append([]byte(nil), buf[:n]...), from.AddrPort(), local)
 		if err != nil {
 			logf("bad datagram from the module: %v", err)
 			continue
@@ -532,8 +534,9 @@ func runDS(args []string) {
 }
 
 // negativeChecks: a duplicate SETUP (same connection id and start) is
-// ignored; a SETUP for the same 4-tuple under another id is refused with
-// an ABORT; a malformed one is dropped.
+// acknowledged but ignored; a SETUP for the same 4-tuple under another id
+// is refused with an ABORT (and acknowledged); a malformed one is dropped
+// and not acknowledged.
 func negativeChecks(d *ds, connID uint64, body []byte, start uint32) {
 	pending := d.reliable(wire.TypeSetup, connID, body)
 	if _, err := d.await(wire.TypeAbort, connID, pending, 300*time.Millisecond); err == nil {
@@ -549,8 +552,19 @@ func negativeChecks(d *ds, connID uint64, body []byte, start uint32) {
 	}
 	bad := append([]byte(nil), body...)
 	binary.BigEndian.PutUint32(bad[68:], uint32(len(body))) // req_len disagrees
-	d.reliable(wire.TypeSetup, connID+0x2000, bad)
-	logf("duplicate SETUP ignored, conflicting SETUP refused with ABORT, malformed SETUP sent")
+	seq := d.send(wire.TypeSetup, wire.FlagReliable, connID+0x2000, bad)
+	deadline := time.After(time.Second)
+	for wait := true; wait; {
+		select {
+		case m := <-d.rx:
+			if a, err := wire.ParseAck(m.Body); m.Type == wire.TypeAck && err == nil && a.Seq == seq {
+				fatalf("malformed SETUP acknowledged")
+			}
+		case <-deadline:
+			wait = false
+		}
+	}
+	logf("duplicate SETUP ignored, conflicting SETUP refused with ABORT, malformed SETUP not acknowledged")
 }
 
 // ------------------------------------------------------------- inject

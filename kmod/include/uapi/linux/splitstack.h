@@ -272,16 +272,33 @@ enum sst_stat {
  *   struct sst_wire_hdr | body (hdr.len bytes) | MAC (SST_WIRE_MAC_LEN)
  *
  * All integers are big-endian. The MAC is HMAC-SHA256 with the namespace's
- * auth key over the header and the body; without a key nothing is sent and
- * everything received is dropped. Messages from addresses that are not
- * configured peers, with a bad MAC, a wrong magic or version, a length that
- * disagrees with the datagram, or an (epoch, seq) already seen or older
- * than the replay window, are dropped and counted.
+ * auth key over a 12-byte pseudo-header that is not sent, then the header
+ * and the body:
  *
- * @epoch identifies one sender instance (its namespace's state since the
- * module was loaded): a receiver accepts a peer's epoch if it is not older
- * than the last one it accepted, and restarts its replay window when it
- * grows. @seq counts the sender's messages within the epoch, starting at 1.
+ *   IPv4 source address | IPv4 destination address | UDP source port |
+ *   UDP destination port    (network byte order, as in the IP/UDP headers)
+ *
+ * The sender fills it in from its route to the peer (the source address
+ * the route chooses), the receiver from the datagram it got: a message
+ * only verifies at the address and port it was sent to, and only as coming
+ * from the address and port that sent it, so it can be neither replayed to
+ * another node nor relabelled as another peer's (nor reflected to its
+ * sender). Address translation between nodes is therefore not supported.
+ * Without a key nothing is sent and everything received is dropped.
+ * Messages from addresses that are not configured peers, with a bad MAC, a
+ * wrong magic or version, a length that disagrees with the datagram, or an
+ * (epoch, seq) already seen or older than the replay window, are dropped
+ * and counted.
+ *
+ * @epoch identifies one sender instance (its namespace's state since it
+ * first opened its control socket): a receiver accepts a peer's epoch if
+ * it is not older than the last one it accepted, and restarts its replay
+ * window when it grows. An epoch is the wall clock in seconds when taken,
+ * or the previous epoch handed out plus one if that is larger. @seq counts
+ * the sender's messages (of every type, to every peer) within the epoch,
+ * starting at 1; it is never 0: instead of wrapping, the sender takes a
+ * new epoch and starts again at 1. A sender never sends the same (@epoch,
+ * @seq) twice.
  *
  * A datagram is accepted only from a configured peer's address with the
  * source port configured for that peer (SST_A_PORT). The receiver checks,
@@ -293,14 +310,26 @@ enum sst_stat {
  * sst_wire_ack or that asks for an ACK); the MAC (SST_STAT_AUTH_FAILURES,
  * also when no key is configured); then (epoch, seq) against a sliding
  * window of SST_WIRE_REPLAY_WINDOW sequence numbers (SST_STAT_REPLAYS). A
- * copy of an accepted SST_WIRE_F_RELIABLE message is acknowledged again but
- * not delivered again (SST_STAT_DUPLICATES). Only accepted messages count
- * in SST_STAT_CTRL_RX and refresh the peer's SST_A_LAST_HEARD_MS.
+ * copy of an SST_WIRE_F_RELIABLE message that was taken is acknowledged
+ * again but not delivered again (SST_STAT_DUPLICATES); a copy of one that
+ * was refused counts as a replay. Only authenticated messages that are not
+ * replays count in SST_STAT_CTRL_RX and refresh the peer's
+ * SST_A_LAST_HEARD_MS.
  *
- * A SST_WIRE_F_RELIABLE message is acknowledged by an SST_MSG_ACK (never
- * reliable itself) carrying its (epoch, seq) and is retransmitted, with the
- * same epoch and seq, until acknowledged or given up. Every configured
- * peer gets an SST_MSG_KEEPALIVE every SST_A_KEEPALIVE_MS milliseconds.
+ * An SST_WIRE_F_RELIABLE message is acknowledged by an SST_MSG_ACK (never
+ * reliable itself) carrying its (epoch, seq), once the receiver has taken
+ * it: not when it is refused, whether for good (malformed body, no
+ * handler for its type: the sender gives up after its retransmissions) or
+ * for now (no memory, table full: the message is forgotten, so that even a
+ * copy of it is taken later). The sender retransmits it until one of its
+ * transmissions is acknowledged or it gives up (SST_STAT_TIMEOUTS), each
+ * time as a new message: same type, flags, conn_id and body, but a new
+ * (epoch, seq) and MAC, so that a receiver whose replay window has moved
+ * on since the first copy takes it all the same. A receiver may thus get
+ * the same reliable message more than once and recognises it by its
+ * content (SETUP and RESET by conn_id and seq_start, DATA_DONE and ABORT
+ * likewise). Every configured peer gets an SST_MSG_KEEPALIVE every
+ * SST_A_KEEPALIVE_MS milliseconds.
  */
 #define SST_WIRE_MAGIC			0x53535431	/* "SST1" */
 #define SST_WIRE_VERSION		1
@@ -393,10 +422,12 @@ struct sst_wire_ack {
  * @opts or @flags bit, @mss outside 88..65480, a window scale above 14 (or
  * non-zero without SST_SETUP_OPT_WSCALE), a zero port, or a client address
  * that is not unicast. A copy of a SETUP it already has (same peer,
- * @conn_id and @seq) is ignored. A SETUP for a 4-tuple that already has a
- * live half-pipe on the OS is refused with an SST_MSG_ABORT for its @seq
- * (and counted in SST_STAT_DROPS), as is one whose socket cannot be built
- * or handed to a listener on @vip_addr:@os_port.
+ * @conn_id and @seq) is acknowledged but not acted on again. A SETUP for
+ * a 4-tuple that already has a live half-pipe on the OS is refused with
+ * an SST_MSG_ABORT for its @seq (and counted in SST_STAT_DROPS) but
+ * acknowledged, the ABORT being the answer, as is one whose socket cannot
+ * be built or handed to a listener on @vip_addr:@os_port. A dropped SETUP
+ * is not acknowledged.
  */
 struct sst_wire_setup {
 	__be32 client_addr;
