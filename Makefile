@@ -7,6 +7,7 @@
 #   make test            deps + build + check + unit tests + kernel tests in QEMU
 #   make demo            deps + build + the demo cluster in QEMU
 #   make check           W=1, sparse (C=1) and checkpatch --strict on kmod/
+#   make bench           connection lifetime: handoff (split, drain) vs none
 
 SHELL := /bin/bash
 GO ?= go
@@ -22,9 +23,9 @@ BUILD := $(CURDIR)/build
 KMOD_SRC := $(shell find kmod -name '*.[ch]') kmod/Kbuild
 MODULES := $(foreach v,$(KVERS),$(BUILD)/$(v)/splitstack.ko)
 GOBIN := $(BUILD)/bin
-GOCMDS := sstctl sst-vm sst-demo sst-os
+GOCMDS := sstctl sst-vm sst-demo sst-os sst-ds
 
-.PHONY: all module go deps test unit-test kernel-test demo check clean
+.PHONY: all module go deps test unit-test kernel-test demo bench check clean
 
 all: module go
 
@@ -61,6 +62,12 @@ test: deps
 demo: deps
 	$(MAKE) all
 	$(GOBIN)/sst-demo -build $(BUILD)
+
+# Figures, not assertions: connection lifetime with and without handoff.
+bench: all
+	$(GOBIN)/sst-vm -kernel $(or $(KERNEL),6.1) \
+		-module $(BUILD)/$(firstword $(filter $(or $(KERNEL),6.1).% $(or $(KERNEL),6.1)-%,$(KVERS)))/splitstack.ko \
+		-file lib=tests/lib -file bin=$(GOBIN) -timeout 15m -script tests/scenarios/bench.sh
 
 check: $(MODULES)
 	./scripts/check-kmod.sh $(KVERS)

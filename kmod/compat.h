@@ -15,12 +15,14 @@
  * table: nothing to do. 6.10 added an enum sk_rst_reason argument.
  */
 #ifdef SST_HAVE_RST_REASON
-static void sst_rsk_send_reset(const struct sock *sk, struct sk_buff *skb,
-			       enum sk_rst_reason reason)
+static inline void sst_rsk_send_reset(const struct sock *sk,
+				      struct sk_buff *skb,
+				      enum sk_rst_reason reason)
 {
 }
 #else
-static void sst_rsk_send_reset(const struct sock *sk, struct sk_buff *skb)
+static inline void sst_rsk_send_reset(const struct sock *sk,
+				      struct sk_buff *skb)
 {
 }
 #endif
@@ -37,6 +39,16 @@ static inline u32 sst_repair_tsval(u32 tsval)
 	return (tsval + 1) & ~1U;
 #else
 	return tsval;
+#endif
+}
+
+/* The connection negotiated microsecond timestamps (6.7+, BPF only). */
+static inline bool compat_tcp_usec_ts(const struct tcp_sock *tp)
+{
+#ifdef SST_HAVE_USEC_TS
+	return tp->tcp_usec_ts;
+#else
+	return false;
 #endif
 }
 

@@ -13,6 +13,7 @@
 #include <linux/uaccess.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
+#include "active.h"
 #include "device.h"
 #include "netns.h"
 #include "peer.h"
@@ -90,8 +91,9 @@ static long sst_ioctl_handoff(struct sst_handoff __user *uarg)
 	memcpy(&os_addr, h.os_addr, sizeof(os_addr));
 	ret = sst_handoff_check_sock(sock, os_addr);
 	if (!ret) {
-		/* The handoff data path is not part of this build yet. */
-		ret = -EOPNOTSUPP;
+		ret = sst_active_handoff(sock, &h, req);
+		if (!ret && put_user(h.sent, &uarg->sent))
+			ret = -EFAULT;
 	}
 	if (ret && sock->sk)
 		sst_stat_inc(sst_net(sock_net(sock->sk)),

@@ -16,18 +16,3 @@ u32 sst_halfpipe_unacked(const struct sst_halfpipe *hp)
 		return 0;
 	return hp->seq_end - hp->snd_una;
 }
-
-void sst_halfpipes_flush(struct sst_net *sn)
-{
-	struct sst_halfpipe *hp, *tmp;
-	LIST_HEAD(dead);
-
-	spin_lock_bh(&sn->hp_lock);
-	list_splice_init(&sn->halfpipes, &dead);
-	spin_unlock_bh(&sn->hp_lock);
-
-	list_for_each_entry_safe(hp, tmp, &dead, node) {
-		list_del(&hp->node);
-		kfree(hp);
-	}
-}

@@ -39,6 +39,5 @@ struct sst_halfpipe {
 };
 
 u32 sst_halfpipe_unacked(const struct sst_halfpipe *hp);
-void sst_halfpipes_flush(struct sst_net *sn);
 
 #endif /* _SST_HALFPIPE_H */

@@ -8,6 +8,8 @@
 #include <net/genetlink.h>
 #include <linux/module.h>
 #include "ctrl.h"
+#include "active.h"
+#include "credit.h"
 #include "device.h"
 #include "halfpipe.h"
 #include "netlink.h"
@@ -53,7 +55,6 @@ static void __net_exit sst_net_exit(struct net *net)
 	struct sst_net *sn = sst_net(net);
 
 	sst_ctrl_exit(sn);
-	sst_halfpipes_flush(sn);
 	sst_peers_flush(sn);
 	memzero_explicit(&sn->config, sizeof(sn->config));
 	free_percpu(sn->stats);
@@ -71,6 +72,10 @@ static int __init sst_init(void)
 {
 	int ret;
 
+	/* First: its namespace state outlives the control plane's. */
+	ret = sst_active_init();
+	if (ret)
+		goto err_active;
 	ret = register_pernet_subsys(&sst_net_ops);
 	if (ret)
 		goto err_pernet;
@@ -83,10 +88,15 @@ static int __init sst_init(void)
 	ret = sst_passive_init();
 	if (ret)
 		goto err_passive;
+	ret = sst_credit_init();
+	if (ret)
+		goto err_credit;
 
 	pr_info("Split-Stack " SST_VERSION " loaded\n");
 	return 0;
 
+err_credit:
+	sst_passive_exit();
 err_passive:
 	sst_device_exit();
 err_device:
@@ -94,15 +104,19 @@ err_device:
 err_genl:
 	unregister_pernet_subsys(&sst_net_ops);
 err_pernet:
+	sst_active_exit();
+err_active:
 	return ret;
 }
 
 static void __exit sst_exit(void)
 {
+	sst_credit_exit();
 	sst_passive_exit();
 	sst_device_exit();
 	sst_genl_exit();
 	unregister_pernet_subsys(&sst_net_ops);
+	sst_active_exit();
 	/* Peers are freed with kfree_rcu(): let those callbacks finish. */
 	rcu_barrier();
 	sst_ctrl_module_exit();

@@ -508,7 +508,7 @@ static void sst_pv_kill(struct sst_passive *pv)
 		bh_unlock_sock(sk);
 		local_bh_enable();
 		release_sock(sk);
-		pv->sk = NULL;
+		WRITE_ONCE(pv->sk, NULL);
 		sock_put(sk);
 	}
 	pv->dead_at = jiffies;
@@ -651,6 +651,37 @@ static struct sst_passive *sst_pv_find_id_rcu(struct sst_pv_net *pn,
 		    pv->seq_start == seq)
 			return pv;
 	return NULL;
+}
+
+/**
+ * sst_passive_sock_get - the live socket of a half-pipe, with a reference
+ * @net:  the namespace
+ * @peer: the DS that sent SETUP
+ * @id:   the connection id
+ * @seq:  the half-pipe's first sequence number
+ *
+ * Context: rcu_read_lock() held. Return: the socket (sock_put() it) or NULL.
+ */
+struct sock *sst_passive_sock_get(struct net *net, __be32 peer, u64 id,
+				  u32 seq)
+{
+	struct sst_passive *pv;
+	struct sock *sk;
+
+	pv = sst_pv_find_id_rcu(sst_pv_net(net), peer, id, seq);
+	if (!pv || READ_ONCE(pv->state) != SST_PV_LIVE)
+		return NULL;
+	/* TCP sockets are SLAB_TYPESAFE_BY_RCU: take the reference, then
+	 * check that it is still this half-pipe's.
+	 */
+	sk = READ_ONCE(pv->sk);
+	if (!sk || !refcount_inc_not_zero(&sk->sk_refcnt))
+		return NULL;
+	if (READ_ONCE(pv->sk) != sk) {
+		sock_put(sk);
+		return NULL;
+	}
+	return sk;
 }
 
 static bool sst_setup_valid(const struct sst_wire_setup *s, u32 len)

@@ -87,6 +87,8 @@ int sst_passive_init(void);
 void sst_passive_exit(void);
 
 void sst_passive_put(struct sst_passive *pv);
+struct sock *sst_passive_sock_get(struct net *net, __be32 peer, u64 id,
+				  u32 seq);
 void sst_passive_closed(struct sst_passive *pv, int bit);
 
 #endif /* _SST_PASSIVE_H */

@@ -23,16 +23,30 @@ import (
 )
 
 // scenarios run on every kernel, in this order; each gets a fresh guest.
+// A scenario whose name has a suffix ("handoff-drain") runs the script
+// without it (scenarios/handoff.sh) with env.
 var scenarios = []struct {
 	name    string
 	timeout time.Duration
+	env     map[string]string
 }{
-	{"modload", 5 * time.Minute},
-	{"sstctl", 3 * time.Minute},
-	{"netlink", 3 * time.Minute},
-	{"ioctl", 3 * time.Minute},
-	{"ctrl", 4 * time.Minute},
-	{"passive", 5 * time.Minute},
+	{"modload", 5 * time.Minute, nil},
+	{"sstctl", 3 * time.Minute, nil},
+	{"netlink", 3 * time.Minute, nil},
+	{"ioctl", 3 * time.Minute, nil},
+	{"ctrl", 4 * time.Minute, nil},
+	{"passive", 5 * time.Minute, nil},
+	// LAN: 12 requests on one curl connection alternating OS1, OS2 and
+	// the DS (0 B to 1 MB), then 50 concurrent httperf sessions.
+	{"handoff", 5 * time.Minute, map[string]string{"HTTPERF_CONNS": "50"}},
+	{"handoff-drain", 5 * time.Minute, map[string]string{"MODE": "drain", "HTTPERF_CONNS": "20"}},
+	// WAN: 175 ms delay and 4% loss towards the client, its receive
+	// buffer 16 KB; bodies up to 64 KB (a 1 MB one takes minutes here).
+	{"handoff-wan", 8 * time.Minute, map[string]string{
+		"NETEM":  "delay 175ms loss 4%",
+		"RCVBUF": "16384",
+		"PATHS":  "os1/6k os2/6k local/6k os1/64k os2/64k local/64k os1/1 os1/0 os2/6k local/1",
+	}},
 }
 
 func buildDir() string {
@@ -85,7 +99,8 @@ func guestBinaries(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	cmd := exec.Command("go", "build", "-o", dir+"/",
-		"../cmd/sstctl", "./guest/nlcheck", "./guest/ioctlcheck", "./guest/ctrlcheck", "./guest/fakeds")
+		"../cmd/sstctl", "../cmd/sst-ds", "../cmd/sst-os",
+		"./guest/nlcheck", "./guest/ioctlcheck", "./guest/ctrlcheck", "./guest/fakeds")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building guest binaries: %v\n%s", err, out)
@@ -114,7 +129,7 @@ func TestKernel(t *testing.T) {
 			}
 			for _, sc := range scenarios {
 				t.Run(sc.name, func(t *testing.T) {
-					runScenario(t, k, ko, bin, sc.name, sc.timeout)
+					runScenario(t, k, ko, bin, sc.name, sc.timeout, sc.env)
 				})
 			}
 		})
@@ -128,9 +143,10 @@ func TestKernel(t *testing.T) {
 const depsPrologue = `for d in $(modinfo -F depends "$SST/splitstack.ko" | tr , ' '); do modprobe "$d" || exit 1; done
 `
 
-func runScenario(t *testing.T, k qemu.Kernel, ko, bin, name string, timeout time.Duration) {
+func runScenario(t *testing.T, k qemu.Kernel, ko, bin, name string, timeout time.Duration, env map[string]string) {
 	t.Helper()
-	script, err := os.ReadFile(filepath.Join("scenarios", name+".sh"))
+	file, _, _ := strings.Cut(name, "-")
+	script, err := os.ReadFile(filepath.Join("scenarios", file+".sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +158,7 @@ func runScenario(t *testing.T, k qemu.Kernel, ko, bin, name string, timeout time
 		Module:  ko,
 		Script:  string(script),
 		Timeout: timeout,
+		Env:     env,
 		Files: map[string]string{
 			"bin": bin,
 			"lib": "lib",

@@ -19,8 +19,9 @@ func main() {
 	listen := flag.String("listen", ":80", "address to listen on")
 	root := flag.String("root", ".", "directory to serve")
 	quiet := flag.Bool("quiet", false, "do not log requests")
+	one := flag.Bool("one-request", false, "close each connection after one response (connections handed off by sst-ds carry one request)")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: sst-os [-listen ADDR] [-root DIR] [-quiet]\n\n"+
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: sst-os [-listen ADDR] [-root DIR] [-quiet] [-one-request]\n\n"+
 			"Serves DIR over HTTP/1.1 (keep-alive, range requests, sendfile).\n\nflags:\n")
 		flag.PrintDefaults()
 	}
@@ -43,6 +44,15 @@ func main() {
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+	}
+	if *one {
+		// The close after a handed-off response sends no FIN: it tells
+		// the module the response is complete.
+		srv.ConnState = func(c net.Conn, s http.ConnState) {
+			if s == http.StateIdle {
+				c.Close()
+			}
+		}
 	}
 	log.Printf("sst-os: serving %s on %s", *root, ln.Addr())
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

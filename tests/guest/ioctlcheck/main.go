@@ -160,8 +160,8 @@ func main() {
 		{"fd never connected", func(h *handoff) { h.FD = int32(f.tcpFresh) }, unix.ENOTCONN},
 		{"fd listening", func(h *handoff) { h.FD = int32(f.tcpListen) }, unix.ENOTCONN},
 		{"os not a peer", func(h *handoff) { copy(h.OSAddr[:], []byte{127, 0, 0, 3}) }, unix.EHOSTUNREACH},
-		// Every check passes; the handoff data path is not built yet.
-		{"valid argument", func(h *handoff) {}, unix.EOPNOTSUPP},
+		// Every check passes; no auth key is configured.
+		{"valid argument, no key", func(h *handoff) {}, unix.ENOKEY},
 	}
 	if f.tcp6Conn >= 0 {
 		cases = append(cases, struct {

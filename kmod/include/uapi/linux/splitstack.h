@@ -35,11 +35,18 @@
  *   EPROTONOSUPPORT @fd is not a TCP socket (SOCK_STREAM, IPPROTO_TCP)
  *   EAFNOSUPPORT    @os_family or the socket's family is not AF_INET
  *   ENOTCONN        the socket is not ESTABLISHED or CLOSE_WAIT
- *   EHOSTUNREACH    @os_addr is not a configured peer of this namespace
- *   EBUSY           a handoff is already in progress on this socket
+ *   EHOSTUNREACH    @os_addr is not a configured peer of this namespace,
+ *                   or it did not acknowledge the SETUP
+ *   ENOKEY          no auth key is configured (sstctl config set key)
+ *   EOPNOTSUPP      the connection uses microsecond TCP timestamps
+ *   EBUSY           a handoff is already in progress on this socket, or
+ *                   the socket belongs to another connection's handoff
+ *   ECONNRESET      the connection died, or an earlier handoff on it
+ *                   failed after its SETUP (the byte stream is lost: close
+ *                   the connection)
  *   ETIMEDOUT       the OS did not report DATA_DONE within @timeout_ms
- *   ECONNRESET      the client reset the connection during the handoff
- *   EINTR           interrupted by a signal
+ *                   (the connection is then unusable, as for ECONNRESET)
+ *   EINTR           interrupted by a signal before the SETUP was sent
  *
  * On success the ioctl returns 0 and @sent holds the number of response
  * bytes the OS sent.

@@ -1,0 +1,896 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The active layer (DS side): the handoff itself, the GC-pending
+ * half-pipes of each handed-off connection, and the PRE_ROUTING hook that
+ * splits every client acknowledgment between the DS's own stack and the
+ * optimal servers that sent data (DESIGN 3.5).
+ *
+ * Locking: sst_act_net.lock (BH) protects the connection hash and list;
+ * sst_conn.lock (BH) protects its half-pipes. Connections are found under
+ * RCU in the hook and freed with kfree_rcu. The DS socket is only changed
+ * under lock_sock() from the handoff caller.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jhash.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/tcp.h>
+#include "active.h"
+#include "compat.h"
+#include "ctrl.h"
+#include "halfpipe.h"
+#include "netns.h"
+#include "peer.h"
+
+#define SST_ACT_HASH_BITS	8
+#define SST_ACT_GC_PERIOD	HZ
+/* Longer than the control plane retries a SETUP (sst_ctrl_send). */
+#define SST_ACT_ABANDON_TIME	(30 * HZ)
+
+/**
+ * struct sst_act_hp - a half-pipe handed to an OS (the dump's view first)
+ * @hp:       what `sstctl show halfpipes` lists; first, see halfpipe.c
+ * @link:     entry in sst_conn.hps
+ * @conn:     the connection
+ * @err:      why the handoff failed, 0 otherwise
+ * @abandoned: the handoff failed; the GC frees the entry
+ * @last_ack: the last acknowledgment forwarded to the OS
+ * @last_win: the last window forwarded to the OS
+ * @done:     DATA_DONE as received
+ */
+struct sst_act_hp {
+	struct sst_halfpipe hp;
+	struct list_head link;
+	struct sst_conn *conn;
+	int err;
+	bool abandoned;
+	u32 last_ack;
+	u32 last_win;
+	struct sst_wire_data_done done;
+};
+
+/**
+ * struct sst_conn - a client connection of this DS with handoffs
+ * @node:      entry in the namespace's hash, by 4-tuple
+ * @all:       entry in the namespace's list
+ * @rcu:       deferred free
+ * @lock:      protects @hps
+ * @hps:       its half-pipes, oldest first
+ * @wq:        the handoff caller waits here
+ * @sk:        the DS socket, with a reference
+ * @id:        connection id, unique in the namespace
+ * @client_addr: the client's address
+ * @vip_addr:  the service address the client connected to
+ * @client_port: the client's port
+ * @vip_port:  the service port
+ * @snd_wscale: the shift of the client's advertised window
+ * @busy:      a handoff is in progress (set under the socket lock)
+ * @broken:    a handoff failed after SETUP: the byte stream is lost
+ */
+struct sst_conn {
+	struct hlist_node node;
+	struct list_head all;
+	struct rcu_head rcu;
+	spinlock_t lock;		/* hps */
+	struct list_head hps;
+	wait_queue_head_t wq;
+	struct sock *sk;
+	u64 id;
+	__be32 client_addr;
+	__be32 vip_addr;
+	__be16 client_port;
+	__be16 vip_port;
+	u8 snd_wscale;
+	bool busy;
+	bool broken;
+};
+
+struct sst_act_net {
+	spinlock_t lock;		/* hash, list, next_id, dying */
+	struct hlist_head hash[1 << SST_ACT_HASH_BITS];
+	struct list_head list;
+	u64 next_id;
+	u32 seed;
+	bool dying;
+	struct net *net;
+	struct delayed_work gc;
+};
+
+static unsigned int sst_act_net_id __read_mostly;
+
+static struct sst_act_net *sst_act_net(const struct net *net)
+{
+	return net_generic(net, sst_act_net_id);
+}
+
+static u32 sst_act_hash(const struct sst_act_net *an, __be32 vip, __be16 vport,
+			__be32 client, __be16 cport)
+{
+	return jhash_3words((__force u32)vip, (__force u32)client,
+			    ((__force u32)vport << 16) | (__force u32)cport,
+			    an->seed) & ((1 << SST_ACT_HASH_BITS) - 1);
+}
+
+static struct sst_conn *sst_conn_find_rcu(struct sst_act_net *an, __be32 vip,
+					  __be16 vport, __be32 client,
+					  __be16 cport)
+{
+	struct sst_conn *c;
+
+	hlist_for_each_entry_rcu(c, &an->hash[sst_act_hash(an, vip, vport,
+							   client, cport)],
+				 node)
+		if (c->vip_addr == vip && c->vip_port == vport &&
+		    c->client_addr == client && c->client_port == cport)
+			return c;
+	return NULL;
+}
+
+/* ------------------------------------------------------- half-pipes */
+
+/*
+ * Lifetime of a struct sst_act_hp: on sst_conn.hps from SETUP until its
+ * RESET is acknowledged or given up (sst_act_reset_done): until then the
+ * OS may still hold the 4-tuple, and the next handoff to that OS waits. A
+ * handoff that failed leaves its entry on sst_conn.hps, abandoned, until
+ * the GC frees it: the SETUP may still be pending in the control plane,
+ * whose callback uses it. The connection outlives its entries.
+ */
+
+/* Drops @ah from the dump's list and frees it. */
+static void sst_act_hp_free(struct sst_net *sn, struct sst_act_hp *ah)
+{
+	spin_lock_bh(&sn->hp_lock);
+	list_del(&ah->hp.node);
+	spin_unlock_bh(&sn->hp_lock);
+	kfree(ah);
+}
+
+/* RESET acknowledged or given up: the half-pipe is gone either way (the
+ * OS also garbage-collects on its own). Context: softirq or process.
+ */
+static void sst_act_reset_done(struct net *net, void *ctx, int err)
+{
+	struct sst_act_hp *ah = ctx;
+	struct sst_conn *c = ah->conn;
+
+	if (err == -ETIMEDOUT)
+		sst_stat_inc(sst_net(net), SST_STAT_TIMEOUTS);
+	spin_lock_bh(&c->lock);
+	list_del(&ah->link);
+	spin_unlock_bh(&c->lock);
+	sst_act_hp_free(sst_net(net), ah);
+	wake_up(&c->wq);
+}
+
+/* Context: conn->lock held (BH off). */
+static void sst_act_send_reset(struct net *net, struct sst_act_hp *ah)
+{
+	struct sst_wire_reset r = { .seq_start = cpu_to_be32(ah->hp.seq_start) };
+
+	ah->hp.state = SST_HP_RESET;
+	if (sst_ctrl_send(net, ah->hp.os_addr, SST_MSG_RESET,
+			  SST_WIRE_F_RELIABLE, ah->hp.id, &r, sizeof(r),
+			  sst_act_reset_done, ah)) {
+		/* Not sent: the OS's garbage collection will do. */
+		sst_stat_inc(sst_net(net), SST_STAT_TIMEOUTS);
+		list_del(&ah->link);
+		sst_act_hp_free(sst_net(net), ah);
+		return;
+	}
+	sst_stat_inc(sst_net(net), SST_STAT_RESETS);
+}
+
+/* SETUP acknowledged (the OS is sending) or given up. */
+static void sst_act_setup_done(struct net *net, void *ctx, int err)
+{
+	struct sst_act_hp *ah = ctx;
+	struct sst_conn *c = ah->conn;
+
+	spin_lock_bh(&c->lock);
+	if (err)
+		ah->err = err == -ETIMEDOUT ? -EHOSTUNREACH : err;
+	else if (ah->hp.state == SST_HP_SETUP)
+		ah->hp.state = SST_HP_SENDING;
+	spin_unlock_bh(&c->lock);
+	wake_up(&c->wq);
+}
+
+/*
+ * Context: softirq, under RCU (sst_ctrl_handler_t). A DATA_DONE of a known
+ * connection is taken even when its half-pipe is already done or gone (a
+ * copy whose ACK was lost).
+ */
+static int sst_act_rx_data_done(struct net *net, struct sst_peer *peer,
+				const struct sst_wire_hdr *hdr,
+				const u8 *body)
+{
+	const struct sst_wire_data_done *d = (const void *)body;
+	struct sst_act_net *an = sst_act_net(net);
+	u64 id = be64_to_cpu(hdr->conn_id);
+	struct sst_act_hp *ah, *found = NULL;
+	bool known = false;
+	struct sst_conn *c;
+
+	if (be32_to_cpu(hdr->len) != sizeof(*d))
+		goto drop;
+	/* Few connections per namespace hand off at once: a walk will do. */
+	spin_lock(&an->lock);
+	list_for_each_entry(c, &an->list, all) {
+		if (c->id != id)
+			continue;
+		known = true;
+		spin_lock(&c->lock);
+		list_for_each_entry(ah, &c->hps, link) {
+			if (ah->hp.os_addr != peer->addr ||
+			    ah->hp.seq_start != be32_to_cpu(d->seq_start))
+				continue;
+			if (ah->hp.state <= SST_HP_SENDING &&
+			    !before(be32_to_cpu(d->seq_end), ah->hp.seq_start)) {
+				ah->done = *d;
+				ah->hp.seq_end = be32_to_cpu(d->seq_end);
+				ah->hp.state = SST_HP_DONE;
+				found = ah;
+			}
+			break;
+		}
+		spin_unlock(&c->lock);
+		if (found)
+			wake_up(&c->wq);
+		break;
+	}
+	spin_unlock(&an->lock);
+	if (found)
+		sst_stat_inc(sst_net(net), SST_STAT_DATA_DONES);
+	if (known)
+		return 0;
+drop:
+	sst_stat_inc(sst_net(net), SST_STAT_DROPS);
+	return -ENOENT;
+}
+
+/* ------------------------------------------------------------- hook */
+
+/* Offsets of the timestamp and SACK options of @th, 0 if absent. */
+static void sst_tcp_opts(const struct tcphdr *th, unsigned int *ts,
+			 unsigned int *sack, unsigned int *sack_len)
+{
+	const u8 *p = (const u8 *)(th + 1);
+	unsigned int len = th->doff * 4 - sizeof(*th), i = 0;
+
+	*ts = 0;
+	*sack = 0;
+	*sack_len = 0;
+	while (i < len) {
+		u8 kind = p[i], olen;
+
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			break;
+		olen = p[i + 1];
+		if (olen < 2 || i + olen > len)
+			break;
+		if (kind == TCPOPT_TIMESTAMP && olen == TCPOLEN_TIMESTAMP)
+			*ts = sizeof(*th) + i;
+		else if (kind == TCPOPT_SACK)
+			*sack = sizeof(*th) + i, *sack_len = olen;
+		i += olen;
+	}
+}
+
+static void sst_csum_set16(struct sk_buff *skb, struct tcphdr *th,
+			   __be16 *field, __be16 val)
+{
+	inet_proto_csum_replace2(&th->check, skb, *field, val, false);
+	*field = val;
+}
+
+static void sst_csum_set32(struct sk_buff *skb, struct tcphdr *th,
+			   __be32 *field, __be32 val)
+{
+	inet_proto_csum_replace4(&th->check, skb, *field, val, false);
+	*field = val;
+}
+
+/* The window field that keeps the client's right edge @right for @ack. */
+static u16 sst_win_field(u32 right, u32 ack, u8 ws)
+{
+	s32 w = (s32)(right - ack);
+
+	if (w <= 0)
+		return 0;
+	return min_t(u32, (u32)w >> ws, 0xffff);
+}
+
+/*
+ * Splits the acknowledgment of a client segment: a credit (SEND_PACKET)
+ * for every half-pipe still owed acknowledgments, a RESET for those now
+ * fully acknowledged, and the segment itself clamped to the DS's own
+ * sequence range so that tcp_ack() never drops it (and the request bytes
+ * it may carry). SACK blocks become NOPs while half-pipes are pending: a
+ * block of another sender's data would read as a DSACK or be discarded.
+ */
+static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
+					const struct nf_hook_state *state)
+{
+	struct sst_act_net *an = sst_act_net(state->net);
+	unsigned int ihl, thlen, ts, sack, sack_len, i;
+	u32 a, right, ds_una, ds_nxt, ack;
+	struct sst_act_hp *ah, *tmp;
+	struct sst_wire_credit cr;
+	const struct iphdr *iph;
+	struct tcphdr *th;
+	struct sst_conn *c;
+	bool pending;
+	u16 win;
+
+	iph = ip_hdr(skb);
+	if (iph->protocol != IPPROTO_TCP || ip_is_fragment(iph))
+		return NF_ACCEPT;
+	ihl = iph->ihl * 4;
+	if (!pskb_may_pull(skb, ihl + sizeof(*th)))
+		return NF_ACCEPT;
+	iph = ip_hdr(skb);
+	th = (struct tcphdr *)(skb_network_header(skb) + ihl);
+	if (!th->ack || th->syn || th->rst)
+		return NF_ACCEPT;
+
+	rcu_read_lock();
+	c = sst_conn_find_rcu(an, iph->daddr, th->dest, iph->saddr,
+			      th->source);
+	if (!c)
+		goto out;
+	thlen = th->doff * 4;
+	if (thlen < sizeof(*th) || skb_ensure_writable(skb, ihl + thlen))
+		goto out;
+	iph = ip_hdr(skb);
+	th = (struct tcphdr *)(skb_network_header(skb) + ihl);
+	sst_tcp_opts(th, &ts, &sack, &sack_len);
+
+	a = ntohl(th->ack_seq);
+	right = a + ((u32)ntohs(th->window) << c->snd_wscale);
+	memset(&cr, 0, sizeof(cr));
+	if (ts) {
+		const __be32 *tsp = (const __be32 *)((u8 *)th + ts + 2);
+
+		cr.tsval = tsp[0];
+		cr.tsecr = tsp[1];
+	}
+
+	spin_lock(&c->lock);
+	list_for_each_entry_safe(ah, tmp, &c->hps, link) {
+		if (ah->hp.state != SST_HP_SENDING &&
+		    ah->hp.state != SST_HP_DONE)
+			continue;
+		ack = after(a, ah->hp.seq_start) ? a : ah->hp.seq_start;
+		if (ah->hp.state == SST_HP_DONE && after(ack, ah->hp.seq_end))
+			ack = ah->hp.seq_end;
+		win = sst_win_field(right, ack, c->snd_wscale);
+		if (after(ack, ah->hp.snd_una))
+			ah->hp.snd_una = ack;
+		if (ack != ah->last_ack || win != ah->last_win) {
+			cr.seq_start = cpu_to_be32(ah->hp.seq_start);
+			cr.ack = cpu_to_be32(ack);
+			cr.win = cpu_to_be32(win);
+			if (!sst_ctrl_send(state->net, ah->hp.os_addr,
+					   SST_MSG_SEND_PACKET, 0, c->id, &cr,
+					   sizeof(cr), NULL, NULL)) {
+				ah->last_ack = ack;
+				ah->last_win = win;
+				sst_stat_inc(sst_net(state->net),
+					     SST_STAT_CREDITS);
+			}
+		}
+		if (ah->hp.state == SST_HP_DONE && !before(a, ah->hp.seq_end))
+			sst_act_send_reset(state->net, ah);
+	}
+	pending = !list_empty(&c->hps);
+	spin_unlock(&c->lock);
+
+	/* The DS's own range is [snd_una, snd_nxt]. */
+	ds_una = READ_ONCE(tcp_sk(c->sk)->snd_una);
+	ds_nxt = READ_ONCE(tcp_sk(c->sk)->snd_nxt);
+	ack = after(a, ds_una) ? a : ds_una;
+	if (after(ack, ds_nxt))
+		ack = ds_nxt;
+	if (ack != a) {
+		sst_csum_set32(skb, th, &th->ack_seq, htonl(ack));
+		sst_csum_set16(skb, th, &th->window,
+			       htons(sst_win_field(right, ack,
+						   c->snd_wscale)));
+	}
+	if (pending && sack) {
+		u8 *o = (u8 *)th + sack;
+
+		/* Whole 16-bit words: the option starts after NOPs. */
+		for (i = 0; i < sack_len; i++) {
+			unsigned int off = sack + i;
+			__be16 *w = (__be16 *)((u8 *)th + (off & ~1U));
+			__be16 old = *w;
+
+			o[i] = TCPOPT_NOP;
+			inet_proto_csum_replace2(&th->check, skb, old, *w,
+						 false);
+		}
+	}
+out:
+	rcu_read_unlock();
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops sst_act_nf_ops = {
+	.hook		= sst_act_pre_routing,
+	.pf		= NFPROTO_IPV4,
+	.hooknum	= NF_INET_PRE_ROUTING,
+	.priority	= NF_IP_PRI_RAW,	/* before conntrack */
+};
+
+/* ---------------------------------------------------------- handoff */
+
+/* Finds or creates the connection of @sk. Context: process. */
+static struct sst_conn *sst_conn_get(struct sst_act_net *an, struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct sst_conn *c, *found;
+	u32 h;
+
+	rcu_read_lock();
+	c = sst_conn_find_rcu(an, inet->inet_saddr, inet->inet_sport,
+			      inet->inet_daddr, inet->inet_dport);
+	rcu_read_unlock();
+	if (c)
+		return c->sk == sk ? c : ERR_PTR(-EBUSY);
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&c->lock);
+	INIT_LIST_HEAD(&c->hps);
+	init_waitqueue_head(&c->wq);
+	c->vip_addr = inet->inet_saddr;
+	c->vip_port = inet->inet_sport;
+	c->client_addr = inet->inet_daddr;
+	c->client_port = inet->inet_dport;
+	c->snd_wscale = tcp_sk(sk)->rx_opt.snd_wscale;
+	sock_hold(sk);
+	c->sk = sk;
+
+	h = sst_act_hash(an, c->vip_addr, c->vip_port, c->client_addr,
+			 c->client_port);
+	spin_lock_bh(&an->lock);
+	found = an->dying ? ERR_PTR(-ENETDOWN) :
+		sst_conn_find_rcu(an, c->vip_addr, c->vip_port,
+				  c->client_addr, c->client_port);
+	if (!found) {
+		c->id = ++an->next_id;
+		hlist_add_head_rcu(&c->node, &an->hash[h]);
+		list_add_tail(&c->all, &an->list);
+	}
+	spin_unlock_bh(&an->lock);
+	if (found) {
+		sock_put(sk);
+		kfree(c);
+		return IS_ERR(found) || found->sk != sk ? ERR_PTR(-EBUSY) :
+		       found;
+	}
+	return c;
+}
+
+/* Unhashes and frees @c. Context: process; no half-pipe left. */
+static void sst_conn_free(struct sst_act_net *an, struct sst_conn *c)
+{
+	spin_lock_bh(&an->lock);
+	hlist_del_rcu(&c->node);
+	list_del(&c->all);
+	spin_unlock_bh(&an->lock);
+	sock_put(c->sk);
+	kfree_rcu(c, rcu);
+}
+
+/*
+ * Waits (socket unlocked while sleeping) until @cond or the deadline;
+ * a signal ends the wait only if @intr. Returns 0 or -errno.
+ */
+#define sst_wait_sock(sk, cond, deadline, intr) ({			\
+	int __ret = 0;							\
+	while (!(cond)) {						\
+		if ((intr) && signal_pending(current)) {		\
+			__ret = -EINTR;					\
+			break;						\
+		}							\
+		if (time_after(jiffies, deadline)) {			\
+			__ret = -ETIMEDOUT;				\
+			break;						\
+		}							\
+		release_sock(sk);					\
+		schedule_timeout_interruptible(1);			\
+		lock_sock(sk);						\
+	}								\
+	__ret;								\
+})
+
+static bool sst_hp_on_os(struct sst_conn *c, __be32 os)
+{
+	struct sst_act_hp *ah;
+	bool ret = false;
+
+	spin_lock_bh(&c->lock);
+	list_for_each_entry(ah, &c->hps, link)
+		ret |= ah->hp.os_addr == os;
+	spin_unlock_bh(&c->lock);
+	return ret;
+}
+
+static bool sst_hp_none(struct sst_conn *c)
+{
+	bool ret;
+
+	spin_lock_bh(&c->lock);
+	ret = list_empty(&c->hps);
+	spin_unlock_bh(&c->lock);
+	return ret;
+}
+
+/* Fills the SETUP body from the DS socket. Context: socket locked. */
+static void sst_setup_fill(struct sock *sk, struct sst_wire_setup *s,
+			   u16 os_port, u32 req_len, bool fresh)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	s32 left = (s32)(tp->snd_una + tp->snd_wnd - tp->snd_nxt);
+	u32 ssthresh = min_t(u32, tp->snd_ssthresh, 0x7fffffff);
+
+	s->client_addr = inet->inet_daddr;
+	s->client_port = inet->inet_dport;
+	s->vip_addr = inet->inet_saddr;
+	s->vip_port = inet->inet_sport;
+	s->os_port = htons(os_port);
+	s->mss = htons(tp->mss_cache);
+	if (tp->rx_opt.wscale_ok) {
+		s->opts |= SST_SETUP_OPT_WSCALE;
+		s->snd_wscale = tp->rx_opt.snd_wscale;
+		s->rcv_wscale = tp->rx_opt.rcv_wscale;
+	}
+	if (tp->rx_opt.sack_ok)
+		s->opts |= SST_SETUP_OPT_SACK;
+	if (tp->rx_opt.tstamp_ok)
+		s->opts |= SST_SETUP_OPT_TIMESTAMP;
+	if (fresh)
+		s->flags |= SST_SETUP_F_FRESH_CWND;
+	s->seq = htonl(tp->snd_nxt);
+	s->snd_wnd = htonl(left > 0 ? left : 0);
+	s->max_window = htonl(max_t(u32, tp->max_window, left > 0 ? left : 0));
+	s->rcv_nxt = htonl(tp->rcv_nxt);
+	s->rcv_wnd = htonl(tp->rcv_wnd);
+	/* One tick past what the DS stamped last: PAWS allows no less. */
+	s->tsval = htonl(sst_tcp_tsval_now(tp) + 1);
+	s->ts_recent = htonl(tp->rx_opt.ts_recent);
+	s->cwnd = htonl(tcp_snd_cwnd(tp));
+	s->ssthresh = htonl(ssthresh);
+	s->srtt_us = htonl(tp->srtt_us);
+	s->mdev_us = htonl(tp->mdev_us);
+	s->rto_ms = htonl(jiffies_to_msecs(icsk->icsk_rto));
+	s->req_len = htonl(req_len);
+}
+
+/* Takes over the OS's end point E. Context: socket locked, queues empty. */
+static void sst_adopt(struct sock *sk, const struct sst_wire_data_done *d)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 e = be32_to_cpu(d->seq_end), ts = be32_to_cpu(d->tsval);
+	u32 now = sst_tcp_tsval_now(tp);
+
+	tp->snd_una = e;
+	tp->snd_nxt = e;
+	WRITE_ONCE(tp->write_seq, e);
+	tp->pushed_seq = e;
+	tp->snd_up = e;
+	tp->snd_sml = e;
+	tp->high_seq = e;
+	tp->undo_marker = 0;
+	tp->tlp_high_seq = 0;
+	tp->snd_wl1 = tp->rcv_nxt;
+	/* Our TSval never goes below what the client has seen. */
+	if (after(ts, now))
+		tp->tsoffset += ts - now + 1;
+	if (be32_to_cpu(d->cwnd))
+		tcp_snd_cwnd_set(tp, be32_to_cpu(d->cwnd));
+	tp->snd_ssthresh = be32_to_cpu(d->ssthresh);
+	if (be32_to_cpu(d->srtt_us)) {
+		tp->srtt_us = be32_to_cpu(d->srtt_us);
+		tp->mdev_us = be32_to_cpu(d->mdev_us);
+	}
+}
+
+/**
+ * sst_active_handoff - hand the cluster->client half-pipe of @sock to an OS
+ * @sock: the connected client socket (checked by the caller)
+ * @h:    the ioctl argument (checked); @h->sent is set on success
+ * @req:  @h->req_len request bytes
+ *
+ * Return: 0 or a negative errno as documented in the uapi header.
+ * Context: process, may sleep.
+ */
+int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
+		       const void *req)
+{
+	struct sock *sk = sock->sk;
+	struct net *net = sock_net(sk);
+	struct sst_act_net *an = sst_act_net(net);
+	struct sst_net *sn = sst_net(net);
+	unsigned long deadline;
+	struct sst_wire_setup *s;
+	struct sst_act_hp *ah;
+	struct sst_conn *c;
+	bool drain;
+	__be32 os;
+	int err;
+
+	deadline = jiffies + msecs_to_jiffies(h->timeout_ms ? :
+					      SST_HANDOFF_DEFAULT_TIMEOUT_MS);
+	memcpy(&os, h->os_addr, sizeof(os));
+	s = kzalloc(sizeof(*s) + h->req_len, GFP_KERNEL);
+	ah = kzalloc(sizeof(*ah), GFP_KERNEL);
+	if (!s || !ah) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	c = sst_conn_get(an, sk);
+	if (IS_ERR(c)) {
+		err = PTR_ERR(c);
+		goto out_free;
+	}
+
+	lock_sock(sk);
+	if (c->busy || c->broken) {
+		err = c->broken ? -ECONNRESET : -EBUSY;
+		goto out_unlock;
+	}
+	if (compat_tcp_usec_ts(tcp_sk(sk))) {
+		err = -EOPNOTSUPP;
+		goto out_unlock;
+	}
+	mutex_lock(&sn->lock);
+	drain = sn->config.mode == SST_MODE_DRAIN;
+	mutex_unlock(&sn->lock);
+	c->busy = true;
+
+	/* One sender at a time: everything the DS wrote is on the wire, and
+	 * in drain mode acknowledged, as is every earlier half-pipe. An OS
+	 * still holding this 4-tuple must have been RESET first.
+	 */
+	err = sst_wait_sock(sk, tcp_write_queue_empty(sk) &&
+			    (!drain || (tcp_rtx_queue_empty(sk) &&
+					sst_hp_none(c))) &&
+			    !sst_hp_on_os(c, os), deadline, true);
+	if (!err && !((1 << sk->sk_state) & (TCPF_ESTABLISHED |
+					     TCPF_CLOSE_WAIT)))
+		err = sk->sk_err ? -sk->sk_err : -ECONNRESET;
+	if (err)
+		goto out_busy;
+
+	sst_setup_fill(sk, s, h->os_port, h->req_len, drain);
+	memcpy(s->req, req, h->req_len);
+	/* The OS starts one tick past our clock (two on kernels that round
+	 * to even); our pure ACKs during the handoff must not lag more than
+	 * the one tick PAWS forgives: move our clock a tick forward too.
+	 */
+	tcp_sk(sk)->tsoffset++;
+	ah->conn = c;
+	ah->hp.id = c->id;
+	ah->hp.client_addr = c->client_addr;
+	ah->hp.client_port = c->client_port;
+	ah->hp.vip_addr = c->vip_addr;
+	ah->hp.vip_port = c->vip_port;
+	ah->hp.os_addr = os;
+	ah->hp.seq_start = tcp_sk(sk)->snd_nxt;
+	ah->hp.seq_end = ah->hp.seq_start;
+	ah->hp.snd_una = ah->hp.seq_start;
+	ah->last_ack = ah->hp.seq_start - 1;
+	ah->hp.state = SST_HP_SETUP;
+	ah->hp.created = jiffies;
+	spin_lock_bh(&c->lock);
+	list_add_tail(&ah->link, &c->hps);
+	spin_unlock_bh(&c->lock);
+	spin_lock_bh(&sn->hp_lock);
+	list_add_tail(&ah->hp.node, &sn->halfpipes);
+	spin_unlock_bh(&sn->hp_lock);
+
+	err = sst_ctrl_send(net, os, SST_MSG_SETUP, SST_WIRE_F_RELIABLE, c->id,
+			    s, sizeof(*s) + h->req_len, sst_act_setup_done,
+			    ah);
+	if (err) {
+		spin_lock_bh(&c->lock);
+		list_del(&ah->link);
+		spin_unlock_bh(&c->lock);
+		sst_act_hp_free(sn, ah);
+		ah = NULL;
+		goto out_busy;
+	}
+	sst_stat_inc(sn, SST_STAT_SETUPS);
+
+	/*
+	 * From here the OS may own the sequence space until DATA_DONE: the
+	 * wait cannot be interrupted, only time out. After a failure the
+	 * DS does not know where the client's byte stream stands, so the
+	 * connection is unusable: the caller must close it.
+	 */
+	err = sst_wait_sock(sk, READ_ONCE(ah->err) ||
+			    READ_ONCE(ah->hp.state) >= SST_HP_DONE, deadline,
+			    false);
+	if (!err && ah->err)
+		err = ah->err;
+	if (err) {
+		spin_lock_bh(&c->lock);
+		if (ah->hp.state <= SST_HP_SENDING) {
+			ah->hp.state = SST_HP_RESET;
+			ah->abandoned = true;
+		}
+		spin_unlock_bh(&c->lock);
+		c->broken = true;
+		sst_stat_inc(sn, SST_STAT_TIMEOUTS);
+		ah = NULL;
+		goto out_busy;
+	}
+
+	/* DATA_DONE: the DS's own data must be acknowledged before it can
+	 * jump to E (its retransmit queue would lose its anchor).
+	 */
+	err = sst_wait_sock(sk, tcp_rtx_queue_empty(sk), deadline, false);
+	if (err)
+		c->broken = true;
+	if (!err) {
+		sst_adopt(sk, &ah->done);
+		h->sent = ah->hp.seq_end - ah->hp.seq_start;
+	}
+	ah = NULL;
+out_busy:
+	c->busy = false;
+out_unlock:
+	release_sock(sk);
+out_free:
+	kfree(ah);
+	kfree(s);
+	return err;
+}
+
+/* ---------------------------------------------------------------- gc */
+
+/*
+ * Frees the connections whose socket is closed and whose half-pipes are
+ * gone; RESETs what a dead connection still has.
+ */
+static void sst_act_gc(struct work_struct *work)
+{
+	struct sst_act_net *an = container_of(to_delayed_work(work),
+					      struct sst_act_net, gc);
+	struct sst_conn *c, *tmp;
+	struct sst_act_hp *ah, *n;
+	LIST_HEAD(dead);
+
+	spin_lock_bh(&an->lock);
+	list_for_each_entry_safe(c, tmp, &an->list, all) {
+		bool closed = READ_ONCE(c->sk->sk_state) == TCP_CLOSE;
+
+		spin_lock(&c->lock);
+		list_for_each_entry_safe(ah, n, &c->hps, link) {
+			if (ah->abandoned &&
+			    time_after(jiffies, ah->hp.created +
+				       SST_ACT_ABANDON_TIME)) {
+				list_del(&ah->link);
+				spin_lock(&sst_net(an->net)->hp_lock);
+				list_del(&ah->hp.node);
+				spin_unlock(&sst_net(an->net)->hp_lock);
+				kfree(ah);
+			} else if (closed && ah->hp.state != SST_HP_RESET) {
+				sst_act_send_reset(an->net, ah);
+			}
+		}
+		if (closed && !c->busy && list_empty(&c->hps))
+			list_move(&c->all, &dead);
+		spin_unlock(&c->lock);
+	}
+	spin_unlock_bh(&an->lock);
+
+	list_for_each_entry_safe(c, tmp, &dead, all) {
+		spin_lock_bh(&an->lock);
+		hlist_del_rcu(&c->node);
+		list_del(&c->all);
+		spin_unlock_bh(&an->lock);
+		sock_put(c->sk);
+		kfree_rcu(c, rcu);
+	}
+	if (!READ_ONCE(an->dying))
+		schedule_delayed_work(&an->gc, SST_ACT_GC_PERIOD);
+}
+
+/* ------------------------------------------------ namespaces, module */
+
+static int __net_init sst_act_net_init(struct net *net)
+{
+	struct sst_act_net *an = sst_act_net(net);
+
+	spin_lock_init(&an->lock);
+	INIT_LIST_HEAD(&an->list);
+	an->net = net;
+	an->seed = get_random_u32();
+	INIT_DELAYED_WORK(&an->gc, sst_act_gc);
+	schedule_delayed_work(&an->gc, SST_ACT_GC_PERIOD);
+	return nf_register_net_hook(net, &sst_act_nf_ops);
+}
+
+/* Before any exit: no hook, no GC once the main state starts going. */
+static void __net_exit sst_act_net_pre_exit(struct net *net)
+{
+	struct sst_act_net *an = sst_act_net(net);
+
+	nf_unregister_net_hook(net, &sst_act_nf_ops);
+	spin_lock_bh(&an->lock);
+	an->dying = true;
+	spin_unlock_bh(&an->lock);
+	cancel_delayed_work_sync(&an->gc);
+}
+
+/*
+ * Runs after the control plane of the namespace is gone (the active layer
+ * registers its pernet state first, so it exits last): every callback of
+ * a pending SETUP or RESET has run. Connections are left only when the
+ * module goes away under live DS sockets.
+ */
+static void __net_exit sst_act_net_exit(struct net *net)
+{
+	struct sst_act_net *an = sst_act_net(net);
+	struct sst_net *sn = sst_net(net);
+	struct sst_act_hp *ah, *n;
+	struct sst_conn *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &an->list, all) {
+		list_for_each_entry_safe(ah, n, &c->hps, link) {
+			spin_lock_bh(&sn->hp_lock);
+			list_del(&ah->hp.node);
+			spin_unlock_bh(&sn->hp_lock);
+			list_del(&ah->link);
+			kfree(ah);
+		}
+		sst_conn_free(an, c);
+	}
+}
+
+static struct pernet_operations sst_act_net_ops = {
+	.init = sst_act_net_init,
+	.pre_exit = sst_act_net_pre_exit,
+	.exit = sst_act_net_exit,
+	.id = &sst_act_net_id,
+	.size = sizeof(struct sst_act_net),
+};
+
+int sst_active_init(void)
+{
+	int ret;
+
+	ret = register_pernet_subsys(&sst_act_net_ops);
+	if (ret)
+		return ret;
+	ret = sst_ctrl_register(SST_MSG_DATA_DONE, sst_act_rx_data_done);
+	if (ret)
+		unregister_pernet_subsys(&sst_act_net_ops);
+	return ret;
+}
+
+void sst_active_exit(void)
+{
+	sst_ctrl_unregister(SST_MSG_DATA_DONE);
+	unregister_pernet_subsys(&sst_act_net_ops);
+}

@@ -1,0 +1,110 @@
+# Handoffs end to end with an unmodified client: curl keeps one connection
+# to the VIP and asks the DS (sst-ds) for files that the DS serves itself
+# or hands to OS1 or OS2 (sst-os), alternating; every body is checked.
+# Then: nothing left pending, counters consistent, no RST and no early FIN
+# from the cluster on the client's wire, no PAWS rejections.
+set -eu
+. "$SST/lib/topo.sh"
+
+topo_up
+if [ -n "${NETEM:-}" ]; then
+	topo_netem "$NETEM" "${NETEM_DIR:-down}"
+	log "client link: netem $NETEM (${NETEM_DIR:-down})"
+fi
+if [ -n "${RCVBUF:-}" ]; then
+	n client sysctl -qw net.ipv4.tcp_rmem="4096 $RCVBUF $RCVBUF"
+	log "client receive buffer: $RCVBUF bytes"
+fi
+sst_insmod
+key=$(printf '%064x' 1234)
+n ds sstctl config set key "$key" mode "${MODE:-split}"
+n ds sstctl peers add "$TOPO_OS1_IP"
+n ds sstctl peers add "$TOPO_OS2_IP"
+for os in os1 os2; do
+	n "$os" sstctl config set key "$key"
+	n "$os" sstctl peers add "$TOPO_DS_IP"
+done
+
+www=/tmp/www
+for d in os1 os2 local; do mkdir -p "$www/$d"; done
+for f in 0:0 1:1 6k:6144 64k:65536 1m:1048576; do
+	name=${f%%:*} size=${f#*:}
+	head -c "$size" /dev/urandom >"$www/os1/$name"
+	cp "$www/os1/$name" "$www/os2/$name"
+	cp "$www/os1/$name" "$www/local/$name"
+done
+for os in os1 os2; do
+	n_bg "$os" sst-os -quiet -one-request -listen "$TOPO_VIP:80" -root "$www" 2>"/tmp/$os.log"
+done
+# The OSes are named by their node address (the peer the module sends
+# SETUP to); their application listens on the VIP, port 80.
+n_bg ds sst-ds -listen "$TOPO_VIP:80" -root "$www" \
+	-os "os1=$TOPO_OS1_IP:80" -os "os2=$TOPO_OS2_IP:80" 2>/tmp/ds.log
+for node in ds os1 os2; do wait_for_port "$node" 80; done
+
+n client tcpdump -i eth0 -n -w /tmp/client.pcap 'tcp[tcpflags] & (tcp-fin|tcp-rst) != 0' 2>/dev/null &
+dump=$!
+n client nstat -n >/dev/null
+
+urls="" checks="" i=0
+for path in ${PATHS:-os1/6k os2/6k local/6k os1/0 os2/1 local/1 os1/64k os2/64k local/64k os1/1m os2/1m local/1m}; do
+	i=$((i + 1))
+	urls="$urls http://$TOPO_VIP/$path -o /tmp/got.$i"
+	checks="$checks $path:$i"
+done
+# shellcheck disable=SC2086
+n client curl -sS --fail --max-time 120 -w '%{url_effective} %{http_code} %{size_download} B %{num_connects} new\n' $urls ||
+	{ cat /tmp/ds.log; fail "curl failed"; }
+for c in $checks; do
+	want=$(sha256sum "$www/${c%%:*}" | cut -d' ' -f1)
+	got=$(sha256sum "/tmp/got.${c#*:}" | cut -d' ' -f1)
+	assert_eq "$got" "$want" "sha256 of ${c%%:*}"
+done
+log "$i responses on one connection, every byte checked"
+n client nstat -az TcpExtPAWSEstab TcpExtTCPACKSkippedPAWS TcpExtTCPSACKDiscard TcpExtTCPDSACKIgnoredOld
+paws=$(n client nstat -az TcpExtPAWSEstab | awk '/PAWSEstab/ {print $2}')
+assert_eq "${paws:-0}" 0 "PAWS rejections on the client, one connection"
+handoffs=$(echo "$checks" | tr ' ' '\n' | grep -c '^os')
+cat /tmp/ds.log
+
+# httperf: concurrent keep-alive sessions alternating OS1, OS2 and the DS
+# (the paper's tool, 16 KB client receive window).
+if [ "${HTTPERF_CONNS:-0}" -gt 0 ]; then
+	printf '/os1/6k\n/os2/6k\n/local/6k\n/os1/64k\n/os2/1\n/local/1\n' >/tmp/sess
+	n client httperf --hog --server "$TOPO_VIP" --port 80 --timeout 30 \
+		--wsesslog "$HTTPERF_CONNS,0,/tmp/sess" --rate "$HTTPERF_CONNS" >/tmp/httperf.out 2>&1 ||
+		{ cat /tmp/httperf.out; fail "httperf failed"; }
+	grep -E '^(Total|Reply status|Errors: total|Session rate)' /tmp/httperf.out
+	paws=$(n client nstat -az TcpExtPAWSEstab | awk '/PAWSEstab/ {print $2}')
+	log "httperf: client PAWS rejections: ${paws:-0} (concurrent connections over veth reorder: see DESIGN 6)"
+	replies=$(sed -n 's/^Total: .*replies \([0-9]*\).*/\1/p' /tmp/httperf.out)
+	errors=$(sed -n 's/^Errors: total \([0-9]*\).*/\1/p' /tmp/httperf.out)
+	ok2xx=$(sed -n 's/^Reply status: 1xx=[0-9]* 2xx=\([0-9]*\).*/\1/p' /tmp/httperf.out)
+	assert_eq "$errors" 0 "httperf errors"
+	assert_eq "$replies" $((HTTPERF_CONNS * 6)) "httperf replies"
+	assert_eq "$ok2xx" $((HTTPERF_CONNS * 6)) "httperf 2xx replies"
+	handoffs=$((handoffs + HTTPERF_CONNS * 4))
+fi
+
+# Nothing left behind once the client has acknowledged everything.
+gone() { [ "$(n ds sstctl -j show halfpipes)" = "[]" ]; }
+wait_until 20 gone || fail "half-pipes still pending: $(n ds sstctl show halfpipes)"
+for os in os1 os2; do
+	left=$(n "$os" ss -Htan state all "( sport = :80 )" | grep -v LISTEN || true)
+	wait_until 10 sh -c "[ -z \"\$(ip netns exec $os ss -Htan '( sport = :80 )' | grep -v LISTEN)\" ]" ||
+		fail "sockets left on $os: $left"
+done
+n ds sstctl show stats
+setups=$(n ds sstctl -j show stats | sed -n 's/.*"setups":\([0-9]*\).*/\1/p')
+dones=$(n ds sstctl -j show stats | sed -n 's/.*"data_dones":\([0-9]*\).*/\1/p')
+assert_eq "$setups" "$handoffs" "handoffs (setups) on the DS"
+assert_eq "$dones" "$handoffs" "DATA_DONEs on the DS"
+
+sleep 1
+kill "$dump" 2>/dev/null || true
+wait "$dump" 2>/dev/null || true
+rsts=$(tcpdump -n -r /tmp/client.pcap "src $TOPO_VIP and tcp[tcpflags] & tcp-rst != 0" 2>/dev/null | wc -l)
+assert_eq "$rsts" 0 "RSTs from the cluster"
+topo_down
+sst_rmmod
+log "handoff: ok"
