@@ -40,8 +40,6 @@
  * @conn:     the connection
  * @err:      why the handoff failed, 0 otherwise
  * @abandoned: the handoff failed; the GC frees the entry
- * @last_ack: the last acknowledgment forwarded to the OS
- * @last_win: the last window forwarded to the OS
  * @done:     DATA_DONE as received
  */
 struct sst_act_hp {
@@ -50,8 +48,6 @@ struct sst_act_hp {
 	struct sst_conn *conn;
 	int err;
 	bool abandoned;
-	u32 last_ack;
-	u32 last_win;
 	struct sst_wire_data_done done;
 };
 
@@ -379,19 +375,19 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 		win = sst_win_field(right, ack, c->snd_wscale);
 		if (after(ack, ah->hp.snd_una))
 			ah->hp.snd_una = ack;
-		if (ack != ah->last_ack || win != ah->last_win) {
-			cr.seq_start = cpu_to_be32(ah->hp.seq_start);
-			cr.ack = cpu_to_be32(ack);
-			cr.win = cpu_to_be32(win);
-			if (!sst_ctrl_send(state->net, ah->hp.os_addr,
-					   SST_MSG_SEND_PACKET, 0, c->id, &cr,
-					   sizeof(cr), NULL, NULL)) {
-				ah->last_ack = ack;
-				ah->last_win = win;
-				sst_stat_inc(sst_net(state->net),
-					     SST_STAT_CREDITS);
-			}
-		}
+		/*
+		 * Every acknowledgment is forwarded, repeats included:
+		 * credits are not reliable, and the answer to a zero-window
+		 * probe repeats the lost credit that would have opened the
+		 * window.
+		 */
+		cr.seq_start = cpu_to_be32(ah->hp.seq_start);
+		cr.ack = cpu_to_be32(ack);
+		cr.win = cpu_to_be32(win);
+		if (!sst_ctrl_send(state->net, ah->hp.os_addr,
+				   SST_MSG_SEND_PACKET, 0, c->id, &cr,
+				   sizeof(cr), NULL, NULL))
+			sst_stat_inc(sst_net(state->net), SST_STAT_CREDITS);
 		if (ah->hp.state == SST_HP_DONE && !before(a, ah->hp.seq_end))
 			sst_act_send_reset(state->net, ah);
 	}
@@ -499,26 +495,24 @@ static void sst_conn_free(struct sst_act_net *an, struct sst_conn *c)
 }
 
 /*
- * Waits (socket unlocked while sleeping) until @cond or the deadline;
- * a signal ends the wait only if @intr. Returns 0 or -errno.
+ * One step of a wait for a condition on the locked socket @sk: sleeps a
+ * tick with the socket unlocked. Returns 0 to check the condition again,
+ * or -ETIMEDOUT past @deadline, or -EINTR on a signal if @intr.
  */
-#define sst_wait_sock(sk, cond, deadline, intr) ({			\
-	int __ret = 0;							\
-	while (!(cond)) {						\
-		if ((intr) && signal_pending(current)) {		\
-			__ret = -EINTR;					\
-			break;						\
-		}							\
-		if (time_after(jiffies, deadline)) {			\
-			__ret = -ETIMEDOUT;				\
-			break;						\
-		}							\
-		release_sock(sk);					\
-		schedule_timeout_interruptible(1);			\
-		lock_sock(sk);						\
-	}								\
-	__ret;								\
-})
+static int sst_wait_step(struct sock *sk, unsigned long deadline, bool intr)
+{
+	if (intr && signal_pending(current))
+		return -EINTR;
+	if (time_after(jiffies, deadline))
+		return -ETIMEDOUT;
+	release_sock(sk);
+	if (intr)
+		schedule_timeout_interruptible(1);
+	else
+		schedule_timeout_uninterruptible(1);
+	lock_sock(sk);
+	return 0;
+}
 
 static bool sst_hp_on_os(struct sst_conn *c, __be32 os)
 {
@@ -636,7 +630,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	struct sst_conn *c;
 	bool drain;
 	__be32 os;
-	int err;
+	int err = 0;
 
 	deadline = jiffies + msecs_to_jiffies(h->timeout_ms ? :
 					      SST_HANDOFF_DEFAULT_TIMEOUT_MS);
@@ -671,10 +665,13 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	 * in drain mode acknowledged, as is every earlier half-pipe. An OS
 	 * still holding this 4-tuple must have been RESET first.
 	 */
-	err = sst_wait_sock(sk, tcp_write_queue_empty(sk) &&
-			    (!drain || (tcp_rtx_queue_empty(sk) &&
-					sst_hp_none(c))) &&
-			    !sst_hp_on_os(c, os), deadline, true);
+	while (!(tcp_write_queue_empty(sk) &&
+		 (!drain || (tcp_rtx_queue_empty(sk) && sst_hp_none(c))) &&
+		 !sst_hp_on_os(c, os))) {
+		err = sst_wait_step(sk, deadline, true);
+		if (err)
+			break;
+	}
 	if (!err && !((1 << sk->sk_state) & (TCPF_ESTABLISHED |
 					     TCPF_CLOSE_WAIT)))
 		err = sk->sk_err ? -sk->sk_err : -ECONNRESET;
@@ -698,7 +695,6 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	ah->hp.seq_start = tcp_sk(sk)->snd_nxt;
 	ah->hp.seq_end = ah->hp.seq_start;
 	ah->hp.snd_una = ah->hp.seq_start;
-	ah->last_ack = ah->hp.seq_start - 1;
 	ah->hp.state = SST_HP_SETUP;
 	ah->hp.created = jiffies;
 	spin_lock_bh(&c->lock);
@@ -727,9 +723,11 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	 * DS does not know where the client's byte stream stands, so the
 	 * connection is unusable: the caller must close it.
 	 */
-	err = sst_wait_sock(sk, READ_ONCE(ah->err) ||
-			    READ_ONCE(ah->hp.state) >= SST_HP_DONE, deadline,
-			    false);
+	while (!READ_ONCE(ah->err) && READ_ONCE(ah->hp.state) < SST_HP_DONE) {
+		err = sst_wait_step(sk, deadline, false);
+		if (err)
+			break;
+	}
 	if (!err && ah->err)
 		err = ah->err;
 	if (err) {
@@ -748,7 +746,11 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	/* DATA_DONE: the DS's own data must be acknowledged before it can
 	 * jump to E (its retransmit queue would lose its anchor).
 	 */
-	err = sst_wait_sock(sk, tcp_rtx_queue_empty(sk), deadline, false);
+	while (!tcp_rtx_queue_empty(sk)) {
+		err = sst_wait_step(sk, deadline, false);
+		if (err)
+			break;
+	}
 	if (err)
 		c->broken = true;
 	if (!err) {
