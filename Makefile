@@ -25,7 +25,7 @@ MODULES := $(foreach v,$(KVERS),$(BUILD)/$(v)/splitstack.ko)
 GOBIN := $(BUILD)/bin
 GOCMDS := sstctl sst-vm sst-demo sst-os sst-ds
 
-.PHONY: all module go deps test unit-test kernel-test demo bench check clean
+.PHONY: all module go deps test unit-test kernel-test demo bench stress check clean
 
 all: module go
 
@@ -68,6 +68,13 @@ bench: all
 	$(GOBIN)/sst-vm -kernel $(or $(KERNEL),6.1) \
 		-module $(BUILD)/$(firstword $(filter $(or $(KERNEL),6.1).% $(or $(KERNEL),6.1)-%,$(KVERS)))/splitstack.ko \
 		-file lib=tests/lib -file bin=$(GOBIN) -timeout 15m -script tests/scenarios/bench.sh
+
+# 50 concurrent httperf sessions through handoffs (see docs/design.md).
+stress: all
+	$(GOBIN)/sst-vm -kernel $(or $(KERNEL),6.1) \
+		-module $(BUILD)/$(firstword $(filter $(or $(KERNEL),6.1).% $(or $(KERNEL),6.1)-%,$(KVERS)))/splitstack.ko \
+		-file lib=tests/lib -file bin=$(GOBIN) -timeout 10m -env HTTPERF_CONNS=50 \
+		-script tests/scenarios/handoff.sh
 
 check: $(MODULES)
 	./scripts/check-kmod.sh $(KVERS)

@@ -84,9 +84,10 @@ static int sst_rx_credit(struct net *net, struct sst_peer *peer,
 {
 	const struct sst_wire_credit *cr = (const void *)body;
 	struct sst_net *sn = sst_net(net);
-	struct net_device *dev;
-	struct sk_buff *skb;
-	struct dst_entry *dst;
+	struct net_device *dev = NULL;
+	struct sk_buff *skb = NULL;
+	struct flowi4 fl4 = {};
+	struct rtable *rt;
 	struct sock *sk;
 
 	if (be32_to_cpu(hdr->len) < sizeof(*cr) ||
@@ -96,10 +97,20 @@ static int sst_rx_credit(struct net *net, struct sst_peer *peer,
 				  be32_to_cpu(cr->seq_start));
 	if (!sk)
 		goto drop;
-	/* The device the socket sends to the client on. */
-	dst = __sk_dst_get(sk);
-	dev = dst ? dst->dev : NULL;
-	skb = dev ? sst_credit_skb(sk, cr) : NULL;
+	/*
+	 * The device that routes to the client, so reverse-path filtering
+	 * accepts the ACK. Not the socket's cached route: a retransmission
+	 * timeout resets it, and every credit until the next transmission
+	 * would be lost, the one that opens a zero window among them.
+	 */
+	fl4.daddr = inet_sk(sk)->inet_daddr;
+	fl4.saddr = inet_sk(sk)->inet_saddr;
+	rt = ip_route_output_key(net, &fl4);
+	if (!IS_ERR(rt)) {
+		dev = rt->dst.dev;	/* stays valid under RCU */
+		ip_rt_put(rt);
+		skb = sst_credit_skb(sk, cr);
+	}
 	sock_put(sk);
 	if (!skb)
 		goto drop;
