@@ -233,6 +233,12 @@ static int sst_act_rx_data_done(struct net *net, struct sst_peer *peer,
 				ah->hp.seq_end = be32_to_cpu(d->seq_end);
 				ah->hp.state = SST_HP_DONE;
 				found = ah;
+				/* The client may have acknowledged it all
+				 * already, and send nothing more until the
+				 * next response: RESET now.
+				 */
+				if (!before(ah->hp.snd_una, ah->hp.seq_end))
+					sst_act_send_reset(net, ah);
 			}
 			break;
 		}

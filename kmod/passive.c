@@ -811,6 +811,7 @@ static int sst_pv_rx_reset(struct net *net, struct sst_peer *peer,
 	struct sst_pv_net *pn = sst_pv_net(net);
 	struct sst_net *sn = sst_net(net);
 	struct sst_passive *pv;
+	int ret = 0;
 
 	if (be32_to_cpu(hdr->len) != sizeof(*r)) {
 		sst_stat_inc(sn, SST_STAT_DROPS);
@@ -819,16 +820,22 @@ static int sst_pv_rx_reset(struct net *net, struct sst_peer *peer,
 	spin_lock_bh(&pn->lock);
 	pv = sst_pv_find_id_rcu(pn, peer->addr, be64_to_cpu(hdr->conn_id),
 				be32_to_cpu(r->seq_start));
-	if (pv && !pn->dying) {
+	if (pv && !pn->dying && READ_ONCE(pv->state) != SST_PV_DEAD) {
 		if (!test_and_set_bit(SST_PV_F_RESET, &pv->flags))
 			sst_stat_inc(sn, SST_STAT_RESETS);
 		sst_pv_queue_tick(pv, 0);
+		/*
+		 * Acknowledged once the socket is gone: the DS hands the
+		 * next request of the connection to this node only after
+		 * the ACK, and the 4-tuple must be free by then.
+		 */
+		ret = -EAGAIN;
 	}
 	spin_unlock_bh(&pn->lock);
 	if (!pv)
 		sst_stat_inc(sn, SST_STAT_DROPS);
 	/* Taken even if unknown: no such half-pipe is left to tear down. */
-	return 0;
+	return ret;
 }
 
 /* ------------------------------------------------------ LOCAL_OUT */
