@@ -812,14 +812,8 @@ static void sst_act_gc(struct work_struct *work)
 	}
 	spin_unlock_bh(&an->lock);
 
-	list_for_each_entry_safe(c, tmp, &dead, all) {
-		spin_lock_bh(&an->lock);
-		hlist_del_rcu(&c->node);
-		list_del(&c->all);
-		spin_unlock_bh(&an->lock);
-		sock_put(c->sk);
-		kfree_rcu(c, rcu);
-	}
+	list_for_each_entry_safe(c, tmp, &dead, all)
+		sst_conn_free(an, c);
 	if (!READ_ONCE(an->dying))
 		schedule_delayed_work(&an->gc, SST_ACT_GC_PERIOD);
 }
