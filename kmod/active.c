@@ -40,6 +40,10 @@
  * @conn:     the connection
  * @err:      why the handoff failed, 0 otherwise
  * @abandoned: the handoff failed; the GC frees the entry
+ * @gone:     the OS holds nothing of it (refused, or never answered and
+ *            RESET): it holds back no later handoff
+ * @setup_pending: the control plane still has the SETUP (and @ah)
+ * @acked_past: the client acknowledged bytes past @hp.seq_start
  * @done:     DATA_DONE as received
  */
 struct sst_act_hp {
@@ -48,6 +52,9 @@ struct sst_act_hp {
 	struct sst_conn *conn;
 	int err;
 	bool abandoned;
+	bool gone;
+	bool setup_pending;
+	bool acked_past;
 	struct sst_wire_data_done done;
 };
 
@@ -183,6 +190,13 @@ static void sst_act_send_reset(struct net *net, struct sst_act_hp *ah)
 	sst_stat_inc(sst_net(net), SST_STAT_RESETS);
 }
 
+/* Unlinks @ah from its connection and frees it. Context: c->lock held. */
+static void sst_act_hp_drop(struct net *net, struct sst_act_hp *ah)
+{
+	list_del(&ah->link);
+	sst_act_hp_free(sst_net(net), ah);
+}
+
 /* SETUP acknowledged (the OS is sending) or given up. */
 static void sst_act_setup_done(struct net *net, void *ctx, int err)
 {
@@ -190,10 +204,16 @@ static void sst_act_setup_done(struct net *net, void *ctx, int err)
 	struct sst_conn *c = ah->conn;
 
 	spin_lock_bh(&c->lock);
-	if (err)
-		ah->err = err == -ETIMEDOUT ? -EHOSTUNREACH : err;
-	else if (ah->hp.state == SST_HP_SETUP)
+	ah->setup_pending = false;
+	if (ah->abandoned && ah->gone) {
+		/* Refused, and the handoff caller is done with it. */
+		sst_act_hp_drop(net, ah);
+	} else if (err) {
+		if (!ah->err)
+			ah->err = err == -ETIMEDOUT ? -EHOSTUNREACH : err;
+	} else if (ah->hp.state == SST_HP_SETUP) {
 		ah->hp.state = SST_HP_SENDING;
+	}
 	spin_unlock_bh(&c->lock);
 	wake_up(&c->wq);
 }
@@ -250,6 +270,60 @@ static int sst_act_rx_data_done(struct net *net, struct sst_peer *peer,
 	spin_unlock(&an->lock);
 	if (found)
 		sst_stat_inc(sst_net(net), SST_STAT_DATA_DONES);
+	if (known)
+		return 0;
+drop:
+	sst_stat_inc(sst_net(net), SST_STAT_DROPS);
+	return -ENOENT;
+}
+
+/*
+ * Context: softirq, under RCU. The OS refused a SETUP or lost its
+ * half-pipe before DATA_DONE: the waiting handoff fails, with the
+ * connection still usable if nothing of the OS's can have reached the
+ * client. Taken (and acknowledged) for any half-pipe of a known
+ * connection, even one already finished.
+ */
+static int sst_act_rx_abort(struct net *net, struct sst_peer *peer,
+			    const struct sst_wire_hdr *hdr, const u8 *body)
+{
+	const struct sst_wire_abort *ab = (const void *)body;
+	struct sst_act_net *an = sst_act_net(net);
+	u64 id = be64_to_cpu(hdr->conn_id);
+	struct sst_act_hp *ah;
+	struct sst_conn *c;
+	bool known = false;
+	u32 start, end;
+
+	if (be32_to_cpu(hdr->len) != sizeof(*ab))
+		goto drop;
+	start = be32_to_cpu(ab->seq_start);
+	end = be32_to_cpu(ab->seq_end);
+	spin_lock(&an->lock);
+	list_for_each_entry(c, &an->list, all) {
+		if (c->id != id)
+			continue;
+		known = true;
+		spin_lock(&c->lock);
+		list_for_each_entry(ah, &c->hps, link) {
+			if (ah->hp.os_addr != peer->addr ||
+			    ah->hp.seq_start != start)
+				continue;
+			if (ah->hp.state <= SST_HP_SENDING && !ah->err) {
+				bool clean = end == start && !ah->acked_past;
+
+				ah->err = clean ? -ECONNREFUSED : -ECONNRESET;
+				ah->gone = true;
+				ah->hp.state = SST_HP_RESET;
+				sst_stat_inc(sst_net(net), SST_STAT_ABORTS);
+			}
+			break;
+		}
+		spin_unlock(&c->lock);
+		wake_up(&c->wq);
+		break;
+	}
+	spin_unlock(&an->lock);
 	if (known)
 		return 0;
 drop:
@@ -370,8 +444,14 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 		cr.tsecr = tsp[1];
 	}
 
+	pending = false;
 	spin_lock(&c->lock);
 	list_for_each_entry_safe(ah, tmp, &c->hps, link) {
+		if (ah->gone)
+			continue;
+		pending = true;
+		if (after(a, ah->hp.seq_start))
+			ah->acked_past = true;
 		if (ah->hp.state != SST_HP_SENDING &&
 		    ah->hp.state != SST_HP_DONE)
 			continue;
@@ -397,7 +477,6 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 		if (ah->hp.state == SST_HP_DONE && !before(a, ah->hp.seq_end))
 			sst_act_send_reset(state->net, ah);
 	}
-	pending = !list_empty(&c->hps);
 	spin_unlock(&c->lock);
 
 	/* The DS's own range is [snd_una, snd_nxt]. */
@@ -527,19 +606,59 @@ static bool sst_hp_on_os(struct sst_conn *c, __be32 os)
 
 	spin_lock_bh(&c->lock);
 	list_for_each_entry(ah, &c->hps, link)
-		ret |= ah->hp.os_addr == os;
+		ret |= !ah->gone && ah->hp.os_addr == os;
 	spin_unlock_bh(&c->lock);
 	return ret;
 }
 
 static bool sst_hp_none(struct sst_conn *c)
 {
-	bool ret;
+	struct sst_act_hp *ah;
+	bool ret = true;
 
 	spin_lock_bh(&c->lock);
-	ret = list_empty(&c->hps);
+	list_for_each_entry(ah, &c->hps, link)
+		ret &= ah->gone;
 	spin_unlock_bh(&c->lock);
 	return ret;
+}
+
+/*
+ * The handoff of @ah failed after its SETUP was sent: returns what the
+ * caller is told. The connection stays usable when the OS refused the
+ * half-pipe without sending, or never answered the SETUP while the client
+ * acknowledged nothing past the DS's data (then a RESET makes sure a
+ * merely silent OS lets go); otherwise the byte stream is lost. The
+ * entry stays until the control plane is done with it. Context: process,
+ * socket locked.
+ */
+static int sst_handoff_fail(struct net *net, struct sst_conn *c,
+			    struct sst_act_hp *ah)
+{
+	int err;
+
+	spin_lock_bh(&c->lock);
+	err = ah->err ? : -ETIMEDOUT;
+	if (err == -EHOSTUNREACH && !ah->setup_pending && !ah->acked_past &&
+	    ah->hp.state == SST_HP_SETUP) {
+		ah->gone = true;
+		sst_act_send_reset(net, ah);	/* may free @ah */
+	} else if (err == -ECONNREFUSED) {
+		/* @ah->gone: set with the error by the ABORT. */
+		if (ah->setup_pending)
+			ah->abandoned = true;	/* freed by setup_done */
+		else
+			sst_act_hp_drop(net, ah);
+	} else {
+		if (ah->hp.state <= SST_HP_SENDING)
+			ah->hp.state = SST_HP_RESET;
+		ah->abandoned = true;
+		c->broken = true;
+		if (err == -EHOSTUNREACH)
+			err = -ECONNRESET;
+	}
+	spin_unlock_bh(&c->lock);
+	return err;
 }
 
 /* Fills the SETUP body from the DS socket. Context: socket locked. */
@@ -703,6 +822,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	ah->hp.snd_una = ah->hp.seq_start;
 	ah->hp.state = SST_HP_SETUP;
 	ah->hp.created = jiffies;
+	ah->setup_pending = true;
 	spin_lock_bh(&c->lock);
 	list_add_tail(&ah->link, &c->hps);
 	spin_unlock_bh(&c->lock);
@@ -734,17 +854,14 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 		if (err)
 			break;
 	}
-	if (!err && ah->err)
-		err = ah->err;
 	if (err) {
-		spin_lock_bh(&c->lock);
-		if (ah->hp.state <= SST_HP_SENDING) {
-			ah->hp.state = SST_HP_RESET;
-			ah->abandoned = true;
-		}
-		spin_unlock_bh(&c->lock);
-		c->broken = true;
+		sst_handoff_fail(net, c, ah);
 		sst_stat_inc(sn, SST_STAT_TIMEOUTS);
+		ah = NULL;
+		goto out_busy;
+	}
+	if (ah->err) {
+		err = sst_handoff_fail(net, c, ah);
 		ah = NULL;
 		goto out_busy;
 	}
@@ -887,12 +1004,22 @@ int sst_active_init(void)
 		return ret;
 	ret = sst_ctrl_register(SST_MSG_DATA_DONE, sst_act_rx_data_done);
 	if (ret)
-		unregister_pernet_subsys(&sst_act_net_ops);
+		goto err_pernet;
+	ret = sst_ctrl_register(SST_MSG_ABORT, sst_act_rx_abort);
+	if (ret)
+		goto err_done;
+	return 0;
+
+err_done:
+	sst_ctrl_unregister(SST_MSG_DATA_DONE);
+err_pernet:
+	unregister_pernet_subsys(&sst_act_net_ops);
 	return ret;
 }
 
 void sst_active_exit(void)
 {
+	sst_ctrl_unregister(SST_MSG_ABORT);
 	sst_ctrl_unregister(SST_MSG_DATA_DONE);
 	unregister_pernet_subsys(&sst_act_net_ops);
 }

@@ -412,10 +412,18 @@ static int sst_pv_hand_off(struct net *net, const struct sst_wire_setup *s,
 	return 0;
 }
 
-static void sst_pv_abort(struct sst_passive *pv)
+/*
+ * Tells the DS the half-pipe is gone before its DATA_DONE; @seq_end is
+ * the socket's snd_nxt, @pv->seq_start if nothing was sent.
+ */
+static void sst_pv_abort(struct sst_passive *pv, u32 seq_end)
 {
-	struct sst_wire_reset body = { .seq_start = cpu_to_be32(pv->seq_start) };
+	struct sst_wire_abort body = {
+		.seq_start = cpu_to_be32(pv->seq_start),
+		.seq_end = cpu_to_be32(seq_end),
+	};
 
+	sst_stat_inc(sst_net(pv->pn->net), SST_STAT_ABORTS);
 	sst_ctrl_send(pv->pn->net, pv->peer, SST_MSG_ABORT,
 		      SST_WIRE_F_RELIABLE, pv->conn_id, &body, sizeof(body),
 		      NULL, NULL);
@@ -470,7 +478,7 @@ fail_live:
 	put_net(net);
 	pr_debug("SETUP %llx: hand-off failed: %d\n", pv->conn_id, ret);
 	sst_stat_inc(sn, SST_STAT_DROPS);
-	sst_pv_abort(pv);
+	sst_pv_abort(pv, pv->seq_start);
 	set_bit(SST_PV_F_RESET, &pv->flags);	/* tear down from tick */
 	sst_pv_queue_tick(pv, 0);
 	return;
@@ -482,7 +490,7 @@ fail:
 	pr_debug("SETUP %llx: cannot build the socket: %d\n", pv->conn_id,
 		 ret);
 	sst_stat_inc(sn, SST_STAT_DROPS);
-	sst_pv_abort(pv);
+	sst_pv_abort(pv, pv->seq_start);
 	WRITE_ONCE(pv->state, SST_PV_DEAD);
 	pv->dead_at = jiffies;
 	sst_pv_queue_tick(pv, 0);
@@ -582,7 +590,7 @@ static bool sst_pv_try_done(struct sst_passive *pv)
 	if (ready && sk->sk_state != TCP_ESTABLISHED) {
 		release_sock(sk);
 		/* Died before its data was out (client RST, timeout). */
-		sst_pv_abort(pv);
+		sst_pv_abort(pv, be32_to_cpu(dd.seq_end));
 		return true;
 	}
 	release_sock(sk);
@@ -782,7 +790,7 @@ static int sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 			 * not yet RESET): refuse, the DS must wait.
 			 */
 			spin_unlock_bh(&pn->lock);
-			sst_pv_abort(pv);
+			sst_pv_abort(pv, seq);
 			ret = 0;	/* taken: answered by the ABORT */
 			goto free;
 		}

@@ -206,6 +206,7 @@ func parseStats(msgs []genetlink.Message) (Stats, error) {
 		statReplays:       &s.Replays,
 		statDuplicates:    &s.Duplicates,
 		statKeepalives:    &s.Keepalives,
+		statAborts:        &s.Aborts,
 	}
 	err := decodeMessages(msgs, func(ad *netlink.AttributeDecoder) error {
 		for ad.Next() {

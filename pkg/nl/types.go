@@ -104,6 +104,7 @@ type Stats struct {
 	Replays       uint64 // authentic control messages replayed or too old
 	Duplicates    uint64 // duplicates of accepted reliable messages, acknowledged again
 	Keepalives    uint64 // KEEPALIVEs accepted
+	Aborts        uint64 // half-pipes refused or lost by the OS (ABORTs sent on an OS, taken on a DS)
 }
 
 // Config is the configuration of a network namespace.

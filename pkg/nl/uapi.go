@@ -115,4 +115,5 @@ const (
 	statReplays              // SST_STAT_REPLAYS
 	statDuplicates           // SST_STAT_DUPLICATES
 	statKeepalives           // SST_STAT_KEEPALIVES
+	statAborts               // SST_STAT_ABORTS
 )

@@ -28,7 +28,7 @@ import (
 // Constants of the wire format (SST_WIRE_*).
 const (
 	Magic        = 0x53535431    // SST_WIRE_MAGIC, "SST1"
-	Version      = 1             // SST_WIRE_VERSION
+	Version      = 2             // SST_WIRE_VERSION
 	HeaderLen    = 32            // sizeof(struct sst_wire_hdr)
 	MACLen       = 32            // SST_WIRE_MAC_LEN
 	MaxBody      = 16*1024 + 256 // SST_WIRE_MAX_BODY

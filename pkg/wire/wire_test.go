@@ -143,7 +143,7 @@ func TestRefusals(t *testing.T) {
 		{"header only", sealed[:HeaderLen], key, ErrShort},
 		{"truncated MAC", sealed[:len(sealed)-1], key, ErrShort},
 		{"bad magic", mod(func(m *Message) { m.Magic = 0x53535432 }), key, ErrMagic},
-		{"bad version", mod(func(m *Message) { m.Version = 2 }), key, ErrVersion},
+		{"bad version", mod(func(m *Message) { m.Version = Version + 1 }), key, ErrVersion},
 		{"reserved", mod(func(m *Message) { m.Reserved = 1 }), key, ErrReserved},
 		{"type 0", mod(func(m *Message) { m.Type = 0 }), key, ErrType},
 		{"type 11", mod(func(m *Message) { m.Type = typeMax }), key, ErrType},

@@ -594,7 +594,7 @@ func main() {
 	c.expect("oversized", nil, mod(func(m *wire.Message) { m.Type = wire.TypeSetup; m.Len = wire.MaxBody + 1 }), false, drops)
 	c.expect("length mismatch", nil, mod(func(m *wire.Message) { m.Type = wire.TypeSetup; m.Len = 2; m.Body = []byte{1} }), false, drops)
 	c.expect("bad magic", nil, mod(func(m *wire.Message) { m.Magic ^= 1 }), false, drops)
-	c.expect("bad version", nil, mod(func(m *wire.Message) { m.Version = 2 }), false, drops)
+	c.expect("bad version", nil, mod(func(m *wire.Message) { m.Version = wire.Version + 1 }), false, drops)
 	c.expect("non-zero reserved", nil, mod(func(m *wire.Message) { m.Reserved = 1 }), false, drops)
 	c.expect("unknown type", nil, mod(func(m *wire.Message) { m.Type = 11 }), false, drops)
 	c.expect("unknown flag", nil, mod(func(m *wire.Message) { m.Flags = 0x8000 }), false, drops)

@@ -547,8 +547,9 @@ func negativeChecks(d *ds, connID uint64, body []byte, start uint32) {
 	if err != nil {
 		fatalf("SETUP for a live 4-tuple: %v", err)
 	}
-	if len(m.Body) != 4 || binary.BigEndian.Uint32(m.Body) != start {
-		fatalf("ABORT body %x, want seq_start %d", m.Body, start)
+	if len(m.Body) != 8 || binary.BigEndian.Uint32(m.Body) != start ||
+		binary.BigEndian.Uint32(m.Body[4:]) != start {
+		fatalf("ABORT body %x, want seq_start = seq_end = %d (nothing sent)", m.Body, start)
 	}
 	bad := append([]byte(nil), body...)
 	binary.BigEndian.PutUint32(bad[68:], uint32(len(body))) // req_len disagrees

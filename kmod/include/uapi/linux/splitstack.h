@@ -36,12 +36,21 @@
  *   EAFNOSUPPORT    @os_family or the socket's family is not AF_INET
  *   ENOTCONN        the socket is not ESTABLISHED or CLOSE_WAIT
  *   EHOSTUNREACH    @os_addr is not a configured peer of this namespace,
- *                   or it did not acknowledge the SETUP
+ *                   or it did not acknowledge the SETUP and the client
+ *                   acknowledged nothing past the DS's data meanwhile
+ *                   (a RESET is sent in case the OS is only silent): the
+ *                   connection is unchanged and still the caller's
+ *   ECONNREFUSED    the OS refused the half-pipe before sending anything
+ *                   (no listener on @os_port, the 4-tuple still live
+ *                   there, no memory): the connection is unchanged and
+ *                   still the caller's, who may serve the request itself
+ *                   or try another OS
  *   ENOKEY          no auth key is configured (sstctl config set key)
  *   EOPNOTSUPP      the connection uses microsecond TCP timestamps
  *   EBUSY           a handoff is already in progress on this socket, or
  *                   the socket belongs to another connection's handoff
- *   ECONNRESET      the connection died, or an earlier handoff on it
+ *   ECONNRESET      the connection died, the OS's half-pipe died after
+ *                   sending (its ABORT), or an earlier handoff on it
  *                   failed after its SETUP (the byte stream is lost: close
  *                   the connection)
  *   ETIMEDOUT       the OS did not report DATA_DONE within @timeout_ms
@@ -266,6 +275,9 @@ enum sst_stat {
 				 * acknowledged again, not delivered again
 				 */
 	SST_STAT_KEEPALIVES,	/* KEEPALIVEs accepted */
+	SST_STAT_ABORTS,	/* half-pipes refused or lost by the OS: ABORTs
+				 * sent (OS) or taken (DS)
+				 */
 	__SST_STAT_MAX
 };
 
@@ -339,7 +351,9 @@ enum sst_stat {
  * SST_A_KEEPALIVE_MS milliseconds.
  */
 #define SST_WIRE_MAGIC			0x53535431	/* "SST1" */
-#define SST_WIRE_VERSION		1
+#define SST_WIRE_VERSION		2	/* 2: pseudo-header MAC, ABORT
+						 * carries seq_end
+						 */
 #define SST_WIRE_MAC_LEN		32
 #define SST_WIRE_MAX_BODY		(SST_HANDOFF_MAX_REQ + 256)
 #define SST_WIRE_REPLAY_WINDOW		64
@@ -484,12 +498,28 @@ struct sst_wire_data_done {
 };
 
 /**
- * struct sst_wire_reset - body of SST_MSG_RESET (DS -> OS, reliable) and
- *	SST_MSG_ABORT (OS -> DS, reliable)
+ * struct sst_wire_reset - body of SST_MSG_RESET (DS -> OS, reliable)
  * @seq_start: the half-pipe to tear down, by its first sequence number
  */
 struct sst_wire_reset {
 	__be32 seq_start;
+};
+
+/**
+ * struct sst_wire_abort - body of SST_MSG_ABORT (OS -> DS, reliable): the
+ *	half-pipe was refused or died before its DATA_DONE
+ * @seq_start: the half-pipe, by its first sequence number
+ * @seq_end:   the OS's snd_nxt when it gave up: equal to @seq_start when
+ *             the OS sent nothing (a refused SETUP: no listener, 4-tuple
+ *             still live, no memory), in which case the DS takes the
+ *             connection back unchanged; beyond it the client may hold
+ *             bytes the DS cannot know, and the connection is lost
+ *
+ * The OS needs no RESET for an aborted half-pipe: it has torn it down.
+ */
+struct sst_wire_abort {
+	__be32 seq_start;
+	__be32 seq_end;
 };
 
 /**
