@@ -510,11 +510,75 @@ out:
 	return NF_ACCEPT;
 }
 
-static const struct nf_hook_ops sst_act_nf_ops = {
-	.hook		= sst_act_pre_routing,
-	.pf		= NFPROTO_IPV4,
-	.hooknum	= NF_INET_PRE_ROUTING,
-	.priority	= NF_IP_PRI_RAW,	/* before conntrack */
+/*
+ * The DS's own pure ACKs while OSes are sending (DESIGN 3.5): their
+ * sequence number is behind what the client has received, and the client
+ * would discard them (tcp_sequence), retransmitting the bytes they
+ * acknowledge. Each OS whose half-pipe the DS has not caught up with gets
+ * an ACK_NOW with the acknowledgment and window instead, and acknowledges
+ * in its own sequence space; the DS's segment is dropped. A lost ACK_NOW
+ * costs a client retransmission, as a lost ACK would.
+ */
+static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	struct sst_act_net *an = sst_act_net(state->net);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sst_wire_credit cr = {};
+	const struct tcphdr *th;
+	struct sst_act_hp *ah;
+	struct tcphdr _th;
+	struct sst_conn *c;
+	bool steal = false;
+	u32 seq;
+
+	if (iph->protocol != IPPROTO_TCP || ip_is_fragment(iph))
+		return NF_ACCEPT;
+	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
+	if (!th || !th->ack || th->syn || th->fin || th->rst ||
+	    ntohs(iph->tot_len) != ip_hdrlen(skb) + th->doff * 4)
+		return NF_ACCEPT;
+
+	rcu_read_lock();
+	c = sst_conn_find_rcu(an, iph->saddr, th->source, iph->daddr,
+			      th->dest);
+	if (!c)
+		goto out;
+	seq = ntohl(th->seq);
+	cr.rcv_nxt = th->ack_seq;
+	cr.win = htonl(ntohs(th->window));
+	spin_lock_bh(&c->lock);
+	list_for_each_entry(ah, &c->hps, link) {
+		if (ah->gone || ah->hp.state > SST_HP_DONE ||
+		    (ah->hp.state == SST_HP_DONE &&
+		     !before(seq, ah->hp.seq_end)))
+			continue;
+		cr.seq_start = htonl(ah->hp.seq_start);
+		sst_ctrl_send(state->net, ah->hp.os_addr, SST_MSG_ACK_NOW, 0,
+			      c->id, &cr, sizeof(cr), NULL, NULL);
+		steal = true;
+	}
+	spin_unlock_bh(&c->lock);
+	if (steal)
+		sst_stat_inc(sst_net(state->net), SST_STAT_ACK_NOWS);
+out:
+	rcu_read_unlock();
+	return steal ? NF_DROP : NF_ACCEPT;
+}
+
+static const struct nf_hook_ops sst_act_nf_ops[] = {
+	{
+		.hook		= sst_act_pre_routing,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP_PRI_RAW,	/* before conntrack */
+	},
+	{
+		.hook		= sst_act_local_out,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP_PRI_FIRST,
+	},
 };
 
 /* ---------------------------------------------------------- handoff */
@@ -940,14 +1004,18 @@ static void sst_act_gc(struct work_struct *work)
 static int __net_init sst_act_net_init(struct net *net)
 {
 	struct sst_act_net *an = sst_act_net(net);
+	int ret;
 
 	spin_lock_init(&an->lock);
 	INIT_LIST_HEAD(&an->list);
 	an->net = net;
 	an->seed = get_random_u32();
 	INIT_DELAYED_WORK(&an->gc, sst_act_gc);
-	schedule_delayed_work(&an->gc, SST_ACT_GC_PERIOD);
-	return nf_register_net_hook(net, &sst_act_nf_ops);
+	ret = nf_register_net_hooks(net, sst_act_nf_ops,
+				    ARRAY_SIZE(sst_act_nf_ops));
+	if (!ret)
+		schedule_delayed_work(&an->gc, SST_ACT_GC_PERIOD);
+	return ret;
 }
 
 /* Before any exit: no hook, no GC once the main state starts going. */
@@ -955,7 +1023,7 @@ static void __net_exit sst_act_net_pre_exit(struct net *net)
 {
 	struct sst_act_net *an = sst_act_net(net);
 
-	nf_unregister_net_hook(net, &sst_act_nf_ops);
+	nf_unregister_net_hooks(net, sst_act_nf_ops, ARRAY_SIZE(sst_act_nf_ops));
 	spin_lock_bh(&an->lock);
 	an->dying = true;
 	spin_unlock_bh(&an->lock);

@@ -62,4 +62,14 @@ static inline u32 sst_tcp_tsval_now(const struct tcp_sock *tp)
 #endif
 }
 
+/* A pure ACK for @rcv_nxt now. 6.11 added the flags of its segment. */
+static inline void sst_tcp_send_ack(struct sock *sk, u32 rcv_nxt)
+{
+#ifdef SST_HAVE_SEND_ACK_FLAGS
+	__tcp_send_ack(sk, rcv_nxt, 0);
+#else
+	__tcp_send_ack(sk, rcv_nxt);
+#endif
+}
+
 #endif /* _SST_COMPAT_H */

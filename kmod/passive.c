@@ -604,6 +604,22 @@ static bool sst_pv_try_done(struct sst_passive *pv)
 	return true;
 }
 
+/*
+ * A pure ACK for the ACK_NOW taken: the LOCAL_OUT hook gives it the DS's
+ * acknowledgment and window. Context: the passive workqueue.
+ */
+static void sst_pv_send_ack(struct sst_passive *pv)
+{
+	struct sock *sk = pv->sk;
+
+	if (!sk)
+		return;
+	lock_sock(sk);
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		sst_tcp_send_ack(sk, tcp_sk(sk)->rcv_nxt);
+	release_sock(sk);
+}
+
 static void sst_pv_tick(struct work_struct *work)
 {
 	struct sst_passive *pv = container_of(to_delayed_work(work),
@@ -636,6 +652,8 @@ static void sst_pv_tick(struct work_struct *work)
 		sst_pv_queue_tick(pv, linger);
 		return;
 	}
+	if (test_and_clear_bit(SST_PV_F_ACK_NOW, &pv->flags))
+		sst_pv_send_ack(pv);
 	if (!test_bit(SST_PV_F_DONE, &pv->flags) &&
 	    (test_bit(SST_PV_F_CLOSED, &pv->flags) ||
 	     test_bit(SST_PV_F_WRSHUT, &pv->flags))) {
@@ -846,6 +864,43 @@ static int sst_pv_rx_reset(struct net *net, struct sst_peer *peer,
 	return ret;
 }
 
+/*
+ * Context: softirq, under RCU. Not reliable: a lost ACK_NOW is made up by
+ * the next, the client retransmitting until one gets through.
+ */
+static int sst_pv_rx_ack_now(struct net *net, struct sst_peer *peer,
+			     const struct sst_wire_hdr *hdr, const u8 *body)
+{
+	const struct sst_wire_credit *cr = (const void *)body;
+	struct sst_net *sn = sst_net(net);
+	struct sst_passive *pv;
+	u64 old, new;
+	u32 ack;
+
+	if (be32_to_cpu(hdr->len) != sizeof(*cr) || cr->nsack)
+		goto drop;
+	pv = sst_pv_find_id_rcu(sst_pv_net(net), peer->addr,
+				be64_to_cpu(hdr->conn_id),
+				be32_to_cpu(cr->seq_start));
+	if (!pv || READ_ONCE(pv->state) != SST_PV_LIVE ||
+	    test_bit(SST_PV_F_RESET, &pv->flags))
+		goto drop;
+	ack = be32_to_cpu(cr->rcv_nxt);
+	new = SST_PV_ACK_NOW_SET | (u64)(u16)be32_to_cpu(cr->win) << 32 | ack;
+	old = atomic64_read(&pv->ack_now);
+	do {
+		if (old && before(ack, (u32)old))
+			return 0;	/* overtaken by a later one */
+	} while (!atomic64_try_cmpxchg(&pv->ack_now, &old, new));
+	sst_stat_inc(sn, SST_STAT_ACK_NOWS);
+	set_bit(SST_PV_F_ACK_NOW, &pv->flags);
+	sst_pv_queue_tick(pv, 0);
+	return 0;
+drop:
+	sst_stat_inc(sn, SST_STAT_DROPS);
+	return -ENOENT;
+}
+
 /* ------------------------------------------------------ LOCAL_OUT */
 
 /*
@@ -853,6 +908,37 @@ static int sst_pv_rx_reset(struct net *net, struct sst_peer *peer,
  * built, or torn down less than SST_PV_LINGER_MS ago). Everything else,
  * zero-window and keepalive probes included, passes.
  */
+/*
+ * Gives a segment of @pv the acknowledgment and window of the DS's last
+ * ACK_NOW, if it is not behind them: the client then takes the ACK for
+ * the bytes it sent to the DS meanwhile. Return: false if the segment
+ * could not be made writable.
+ */
+static bool sst_pv_apply_ack_now(const struct sst_passive *pv,
+				 struct sk_buff *skb)
+{
+	u64 an = atomic64_read(&pv->ack_now);
+	unsigned int ihl = ip_hdrlen(skb);
+	__be32 ack = htonl((u32)an);
+	__be16 win = htons((u16)(an >> 32));
+	struct tcphdr *th;
+
+	if (!an)
+		return true;
+	th = (struct tcphdr *)(skb_network_header(skb) + ihl);
+	if (before((u32)an, ntohl(th->ack_seq)) ||
+	    (th->ack_seq == ack && th->window == win))
+		return true;
+	if (skb_ensure_writable(skb, ihl + sizeof(*th)))
+		return false;
+	th = (struct tcphdr *)(skb_network_header(skb) + ihl);
+	inet_proto_csum_replace4(&th->check, skb, th->ack_seq, ack, false);
+	th->ack_seq = ack;
+	inet_proto_csum_replace2(&th->check, skb, th->window, win, false);
+	th->window = win;
+	return true;
+}
+
 static unsigned int sst_pv_local_out(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
@@ -868,25 +954,30 @@ static unsigned int sst_pv_local_out(void *priv, struct sk_buff *skb,
 	    !READ_ONCE(pn->count))
 		return NF_ACCEPT;
 	th = skb_header_pointer(skb, iph->ihl * 4, sizeof(_th), &_th);
-	if (!th || !(th->fin || th->rst))
+	if (!th)
 		return NF_ACCEPT;
 	h = sst_pv_tuple_hash(pn, iph->saddr, th->source, iph->daddr,
 			      th->dest);
 	rcu_read_lock();
 	hlist_for_each_entry_rcu(pv, &pn->tuple[h], tuple_node) {
-		if (pv->vip_addr == iph->saddr && pv->vip_port == th->source &&
-		    pv->client_addr == iph->daddr &&
-		    pv->client_port == th->dest) {
+		if (pv->vip_addr != iph->saddr || pv->vip_port != th->source ||
+		    pv->client_addr != iph->daddr ||
+		    pv->client_port != th->dest)
+			continue;
+		if (th->fin || th->rst) {
 			verdict = NF_DROP;
-			break;
+			net_dbg_ratelimited("splitstack: dropped %s %pI4:%u -> %pI4:%u\n",
+					    th->rst ? "RST" : "FIN",
+					    &iph->saddr, ntohs(th->source),
+					    &iph->daddr, ntohs(th->dest));
+		} else if (READ_ONCE(pv->state) == SST_PV_DEAD) {
+			continue;	/* lingering: a newer one may follow */
+		} else if (th->ack && !sst_pv_apply_ack_now(pv, skb)) {
+			verdict = NF_DROP;	/* retransmitted later */
 		}
+		break;
 	}
 	rcu_read_unlock();
-	if (verdict == NF_DROP)
-		net_dbg_ratelimited("splitstack: dropped %s %pI4:%u -> %pI4:%u\n",
-				    th->rst ? "RST" : "FIN", &iph->saddr,
-				    ntohs(th->source), &iph->daddr,
-				    ntohs(th->dest));
 	return verdict;
 }
 
@@ -982,8 +1073,13 @@ int sst_passive_init(void)
 	ret = sst_ctrl_register(SST_MSG_RESET, sst_pv_rx_reset);
 	if (ret)
 		goto err_reset;
+	ret = sst_ctrl_register(SST_MSG_ACK_NOW, sst_pv_rx_ack_now);
+	if (ret)
+		goto err_ack_now;
 	return 0;
 
+err_ack_now:
+	sst_ctrl_unregister(SST_MSG_RESET);
 err_reset:
 	sst_ctrl_unregister(SST_MSG_SETUP);
 err_setup:
@@ -1004,6 +1100,7 @@ err_wq:
  */
 void sst_passive_exit(void)
 {
+	sst_ctrl_unregister(SST_MSG_ACK_NOW);
 	sst_ctrl_unregister(SST_MSG_RESET);
 	sst_ctrl_unregister(SST_MSG_SETUP);
 	unregister_pernet_subsys(&sst_pv_net_ops);

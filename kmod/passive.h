@@ -8,6 +8,8 @@
 #ifndef _SST_PASSIVE_H
 #define _SST_PASSIVE_H
 
+#include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
@@ -32,7 +34,11 @@ enum {
 	SST_PV_F_DONE,		/* DATA_DONE sent */
 	SST_PV_F_RESET,		/* RESET received */
 	SST_PV_F_PUSHED,	/* pending data pushed after SHUT_WR */
+	SST_PV_F_ACK_NOW,	/* an ACK_NOW wants a pure ACK sent */
 };
+
+/* sst_passive.ack_now: SST_PV_ACK_NOW_SET | window field << 32 | ack */
+#define SST_PV_ACK_NOW_SET	BIT_ULL(48)
 
 /**
  * struct sst_passive - one half-pipe handed to this node (OS side)
@@ -50,6 +56,7 @@ enum {
  * @unlinked:   out of the namespace's tables (under its lock)
  * @flags:      SST_PV_F_* bits
  * @dead_at:    jiffies when torn down
+ * @ack_now:    acknowledgment and window the DS asked for (ACK_NOW), or 0
  * @sk:         the socket, with a reference, from SST_PV_LIVE on
  * @base_prot:  the sk_prot the ULP replaced
  * @setup:      the SETUP body, until the socket is built
@@ -75,6 +82,7 @@ struct sst_passive {
 	bool unlinked;
 	unsigned long flags;
 	unsigned long dead_at;
+	atomic64_t ack_now;
 	struct sock *sk;
 	struct proto *base_prot;
 	struct sst_wire_setup *setup;

@@ -102,7 +102,8 @@ func guestBinaries(t *testing.T) string {
 	dir := t.TempDir()
 	cmd := exec.Command("go", "build", "-o", dir+"/",
 		"../cmd/sstctl", "../cmd/sst-ds", "../cmd/sst-os",
-		"./guest/nlcheck", "./guest/ioctlcheck", "./guest/ctrlcheck", "./guest/fakeds")
+		"./guest/nlcheck", "./guest/ioctlcheck", "./guest/ctrlcheck", "./guest/fakeds",
+		"./guest/pipeclient")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building guest binaries: %v\n%s", err, out)

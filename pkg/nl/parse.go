@@ -207,6 +207,7 @@ func parseStats(msgs []genetlink.Message) (Stats, error) {
 		statDuplicates:    &s.Duplicates,
 		statKeepalives:    &s.Keepalives,
 		statAborts:        &s.Aborts,
+		statAckNows:       &s.AckNows,
 	}
 	err := decodeMessages(msgs, func(ad *netlink.AttributeDecoder) error {
 		for ad.Next() {

@@ -105,6 +105,7 @@ type Stats struct {
 	Duplicates    uint64 // duplicates of accepted reliable messages, acknowledged again
 	Keepalives    uint64 // KEEPALIVEs accepted
 	Aborts        uint64 // half-pipes refused or lost by the OS (ABORTs sent on an OS, taken on a DS)
+	AckNows       uint64 // DS pure ACKs turned into ACK_NOWs (DS), ACK_NOWs taken (OS)
 }
 
 // Config is the configuration of a network namespace.

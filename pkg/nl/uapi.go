@@ -116,4 +116,5 @@ const (
 	statDuplicates           // SST_STAT_DUPLICATES
 	statKeepalives           // SST_STAT_KEEPALIVES
 	statAborts               // SST_STAT_ABORTS
+	statAckNows              // SST_STAT_ACK_NOWS
 )

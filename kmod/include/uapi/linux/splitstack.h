@@ -278,6 +278,9 @@ enum sst_stat {
 	SST_STAT_ABORTS,	/* half-pipes refused or lost by the OS: ABORTs
 				 * sent (OS) or taken (DS)
 				 */
+	SST_STAT_ACK_NOWS,	/* DS pure ACKs turned into ACK_NOWs (DS),
+				 * ACK_NOWs taken (OS)
+				 */
 	__SST_STAT_MAX
 };
 
@@ -528,13 +531,25 @@ struct sst_wire_abort {
  *	the half-pipe starting at @seq_start
  * @seq_start: the half-pipe
  * @ack:       cumulative acknowledgment, clamped to the half-pipe
- * @win:       window, unscaled bytes, keeping the client's right edge
+ *             (ACK_NOW: zero)
+ * @win:       the 16-bit window field, already shifted by the window
+ *             scale, keeping the client's right edge (ACK_NOW: the
+ *             DS's own advertised window field)
  * @rcv_nxt:   the DS's rcv_nxt (ACK_NOW: what the OS must acknowledge)
  * @tsval:     the client's TSval (for ts_recent)
  * @tsecr:     the client's TSecr (RTT samples on the OS)
  * @nsack:     SACK blocks that follow, clipped to the half-pipe
  * @reserved:  zero
  * @sack:      @nsack pairs of (start, end)
+ */
+/*
+ * SST_MSG_ACK_NOW: while OSes are sending, the DS's own pure ACKs would
+ * carry a sequence number the client has left behind and be discarded
+ * (tcp_sequence). The DS drops them and sends each OS whose half-pipe is
+ * not finished an ACK_NOW instead; from then on every segment of that
+ * half-pipe carries @rcv_nxt and @win as its acknowledgment and window,
+ * and the OS sends a pure ACK at once. Stale ones (an @rcv_nxt behind
+ * one already taken) are ignored.
  */
 struct sst_wire_credit {
 	__be32 seq_start;
