@@ -78,6 +78,7 @@ stress: all
 
 check: $(MODULES)
 	./scripts/check-kmod.sh $(KVERS)
+	gcc -Wall -Wextra -Werror -I kmod/include/uapi -o $(BUILD)/handoff-server docs/examples/handoff-server.c
 
 clean:
 	rm -rf $(BUILD)

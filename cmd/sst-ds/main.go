@@ -12,6 +12,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -142,7 +143,7 @@ func (s *server) serve(c *net.TCPConn) {
 		name, _, _ := strings.Cut(strings.TrimPrefix(target, "/"), "/")
 		if osAddr, ok := s.oses[name]; ok && br.Buffered() == 0 {
 			start := time.Now()
-			sent, err := handoff.Conn(c, req, osAddr, s.timeout)
+			sent, err := handoff.Conn(context.Background(), c, req, osAddr, handoff.Options{Timeout: s.timeout})
 			if err != nil {
 				// After SETUP the byte stream is the OS's: close.
 				log.Printf("%s #%d %s -> %s: %v", c.RemoteAddr(), n, target, name, err)
