@@ -903,6 +903,8 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 		spin_unlock_bh(&c->lock);
 		sst_act_hp_free(sn, ah);
 		ah = NULL;
+		if (err == -ENOTCONN)	/* no control socket, not the client's */
+			err = -ENETDOWN;
 		goto out_busy;
 	}
 	sst_stat_inc(sn, SST_STAT_SETUPS);

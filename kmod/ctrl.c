@@ -590,17 +590,33 @@ static int sst_ctrl_dispatch(struct sst_net *sn, struct sst_peer *peer,
 	return handler(sn->ctrl.net, peer, h, body);
 }
 
+/**
+ * sst_ctrl_ack - acknowledges a reliable message after the fact
+ * @net:     the namespace
+ * @peer:    the peer that sent it
+ * @conn_id: its conn_id
+ * @epoch:   its epoch, as received (big-endian)
+ * @seq:     its seq, as received
+ *
+ * For a handler that answered -EAGAIN (not taken yet) and has since done
+ * what the message asked: the sender need not wait for its next copy.
+ * Context: as sst_ctrl_send(). Return: as sst_ctrl_send().
+ */
+int sst_ctrl_ack(struct net *net, __be32 peer, u64 conn_id, __be32 epoch,
+		 __be32 seq)
+{
+	struct sst_wire_ack ack = { .epoch = epoch, .seq = seq };
+
+	return sst_ctrl_send(net, peer, SST_MSG_ACK, 0, conn_id, &ack,
+			     sizeof(ack), NULL, NULL);
+}
+
 /* Context: softirq, under RCU. */
 static void sst_ctrl_send_ack(struct sst_net *sn, const struct sst_peer *peer,
 			      const struct sst_wire_hdr *h)
 {
-	struct sst_wire_ack ack = {
-		.epoch = h->epoch,
-		.seq = h->seq,
-	};
-
-	sst_ctrl_send(sn->ctrl.net, peer->addr, SST_MSG_ACK, 0,
-		      be64_to_cpu(h->conn_id), &ack, sizeof(ack), NULL, NULL);
+	sst_ctrl_ack(sn->ctrl.net, peer->addr, be64_to_cpu(h->conn_id),
+		     h->epoch, h->seq);
 }
 
 /*

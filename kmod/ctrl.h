@@ -115,6 +115,8 @@ void sst_ctrl_unregister(u8 type);
 int sst_ctrl_send(struct net *net, __be32 daddr, u8 type, u16 flags,
 		  u64 conn_id, const void *body, u32 len,
 		  sst_ctrl_done_t done, void *ctx);
+int sst_ctrl_ack(struct net *net, __be32 peer, u64 conn_id, __be32 epoch,
+		 __be32 seq);
 
 void sst_ctrl_init(struct sst_net *sn, struct net *net);
 void sst_ctrl_exit(struct sst_net *sn);

@@ -620,6 +620,20 @@ static void sst_pv_send_ack(struct sst_passive *pv)
 	release_sock(sk);
 }
 
+/* The socket is gone: acknowledge the RESET that asked for it now. */
+static void sst_pv_ack_reset(struct sst_passive *pv)
+{
+	struct sst_pv_net *pn = pv->pn;
+	__be32 epoch, seq;
+
+	spin_lock_bh(&pn->lock);
+	epoch = pv->reset_epoch;
+	seq = pv->reset_seq;
+	spin_unlock_bh(&pn->lock);
+	if (test_and_clear_bit(SST_PV_F_RESET_ACK, &pv->flags))
+		sst_ctrl_ack(pn->net, pv->peer, pv->conn_id, epoch, seq);
+}
+
 static void sst_pv_tick(struct work_struct *work)
 {
 	struct sst_passive *pv = container_of(to_delayed_work(work),
@@ -641,6 +655,7 @@ static void sst_pv_tick(struct work_struct *work)
 
 	if (test_bit(SST_PV_F_RESET, &pv->flags)) {
 		sst_pv_kill(pv);
+		sst_pv_ack_reset(pv);
 		sst_pv_queue_tick(pv, linger);
 		return;
 	}
@@ -849,12 +864,16 @@ static int sst_pv_rx_reset(struct net *net, struct sst_peer *peer,
 	if (pv && !pn->dying && READ_ONCE(pv->state) != SST_PV_DEAD) {
 		if (!test_and_set_bit(SST_PV_F_RESET, &pv->flags))
 			sst_stat_inc(sn, SST_STAT_RESETS);
-		sst_pv_queue_tick(pv, 0);
 		/*
-		 * Acknowledged once the socket is gone: the DS hands the
-		 * next request of the connection to this node only after
-		 * the ACK, and the 4-tuple must be free by then.
+		 * Acknowledged once the socket is gone (by the tick that
+		 * kills it, or as a later copy): the DS hands the next
+		 * request of the connection to this node only after the
+		 * ACK, and the 4-tuple must be free by then.
 		 */
+		pv->reset_epoch = hdr->epoch;
+		pv->reset_seq = hdr->seq;
+		set_bit(SST_PV_F_RESET_ACK, &pv->flags);
+		sst_pv_queue_tick(pv, 0);
 		ret = -EAGAIN;
 	}
 	spin_unlock_bh(&pn->lock);

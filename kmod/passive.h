@@ -35,6 +35,7 @@ enum {
 	SST_PV_F_RESET,		/* RESET received */
 	SST_PV_F_PUSHED,	/* pending data pushed after SHUT_WR */
 	SST_PV_F_ACK_NOW,	/* an ACK_NOW wants a pure ACK sent */
+	SST_PV_F_RESET_ACK,	/* a RESET waits for its ACK: @reset_id */
 };
 
 /* sst_passive.ack_now: SST_PV_ACK_NOW_SET | window field << 32 | ack */
@@ -57,6 +58,7 @@ enum {
  * @flags:      SST_PV_F_* bits
  * @dead_at:    jiffies when torn down
  * @ack_now:    acknowledgment and window the DS asked for (ACK_NOW), or 0
+ * @reset_epoch, @reset_seq: the last RESET message not yet acknowledged
  * @sk:         the socket, with a reference, from SST_PV_LIVE on
  * @base_prot:  the sk_prot the ULP replaced
  * @setup:      the SETUP body, until the socket is built
@@ -83,6 +85,8 @@ struct sst_passive {
 	unsigned long flags;
 	unsigned long dead_at;
 	atomic64_t ack_now;
+	__be32 reset_epoch;
+	__be32 reset_seq;
 	struct sock *sk;
 	struct proto *base_prot;
 	struct sst_wire_setup *setup;

@@ -167,6 +167,7 @@ var errnos = map[unix.Errno]errnoInfo{
 	unix.EOPNOTSUPP:      {nil, "the connection uses microsecond TCP timestamps", true},
 	unix.ENOMEM:          {nil, "the module is out of memory", true},
 	unix.ENOBUFS:         {nil, "the control plane's send queue is full", true},
+	unix.ENETDOWN:        {nil, "the control plane of this namespace is not running (sstctl config set key/port)", true},
 	unix.ENOTTY:          {nil, "the module does not know SST_IOC_HANDOFF (version mismatch?)", true},
 	unix.EINTR:           {nil, "interrupted before the SETUP was sent", true},
 	unix.EHOSTUNREACH:    {ErrUnknownPeer, "", true},

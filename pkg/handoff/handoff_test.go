@@ -188,7 +188,8 @@ var errnoTests = []struct {
 	{unix.ENOMEM, nil, true},
 	{unix.ENOBUFS, nil, true},
 	{unix.ENOTTY, nil, true},
-	{unix.ENETDOWN, nil, false}, // not known: not recoverable
+	{unix.ENETDOWN, nil, true},
+	{unix.ESHUTDOWN, nil, false}, // not known: not recoverable
 }
 
 func TestErrnoMapping(t *testing.T) {

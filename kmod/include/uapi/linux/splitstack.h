@@ -46,6 +46,10 @@
  *                   still the caller's, who may serve the request itself
  *                   or try another OS
  *   ENOKEY          no auth key is configured (sstctl config set key)
+ *   ENETDOWN        the namespace's control socket is not open (or the
+ *                   namespace is going away)
+ *   ENOMEM, ENOBUFS no memory for the SETUP, or the control plane has
+ *                   too many messages waiting for their ACK
  *   EOPNOTSUPP      the connection uses microsecond TCP timestamps
  *   EBUSY           a handoff is already in progress on this socket, or
  *                   the socket belongs to another connection's handoff
