@@ -37,11 +37,11 @@ var scenarios = []struct {
 	{"ctrl", 4 * time.Minute, nil},
 	{"passive", 5 * time.Minute, nil},
 	// LAN: 15 requests on one curl connection alternating OS1, OS2 and
-	// the DS (0 B to 10 MB), then 10 httperf sessions of 6 requests.
-	// (More sessions: `make stress`; they still fail now and then, see
-	// docs/design.md "Known problems".)
-	{"handoff", 5 * time.Minute, map[string]string{"HTTPERF_CONNS": "10"}},
-	{"handoff-drain", 5 * time.Minute, map[string]string{"MODE": "drain", "HTTPERF_CONNS": "10"}},
+	// the DS (0 B to 10 MB), 6 requests pipelined while an OS sends, then
+	// 50 concurrent httperf sessions of 6 requests, plain and in
+	// pipelined bursts.
+	{"handoff", 6 * time.Minute, map[string]string{"HTTPERF_CONNS": "50"}},
+	{"handoff-drain", 6 * time.Minute, map[string]string{"MODE": "drain", "HTTPERF_CONNS": "50"}},
 	// WAN: 175 ms delay and 4% loss towards the client, its receive
 	// buffer 16 KB; bodies up to 64 KB (a 1 MB one takes minutes here).
 	{"handoff-wan", 8 * time.Minute, map[string]string{
