@@ -379,6 +379,52 @@ static void sst_csum_set32(struct sk_buff *skb, struct tcphdr *th,
 	*field = val;
 }
 
+/* Up to 4 SACK blocks fit in a header, 3 next to a timestamp. */
+#define SST_MAX_SACK	4
+
+/**
+ * struct sst_credit_buf - a credit with room for its SACK blocks
+ * @cr:   the credit
+ * @sack: @cr.nsack (start, end) pairs
+ */
+struct sst_credit_buf {
+	struct sst_wire_credit cr;
+	__be32 sack[2 * SST_MAX_SACK];
+};
+
+/*
+ * Clips the client's SACK blocks at @opt (@olen bytes of option) to the
+ * half-pipe [@ack, @end) (@end unbounded if @open) and stores the non-empty
+ * ones in @buf, at most @max. Blocks below @ack would read as DSACKs on
+ * the OS, blocks past its snd_nxt are discarded whole (DESIGN 3.5).
+ */
+static void sst_sack_clip(struct sst_credit_buf *buf, const u8 *opt,
+			  unsigned int olen, u32 ack, u32 end, bool open,
+			  unsigned int max)
+{
+	unsigned int i, n = 0;
+
+	for (i = 2; i + 8 <= olen && n < max; i += 8) {
+		__be32 blk[2];
+		u32 s, e;
+
+		memcpy(blk, opt + i, sizeof(blk));
+		s = ntohl(blk[0]);
+		e = ntohl(blk[1]);
+
+		if (before(s, ack))
+			s = ack;
+		if (!open && after(e, end))
+			e = end;
+		if (!after(e, s))
+			continue;
+		buf->sack[2 * n] = htonl(s);
+		buf->sack[2 * n + 1] = htonl(e);
+		n++;
+	}
+	buf->cr.nsack = n;
+}
+
 /* The window field that keeps the client's right edge @right for @ack. */
 static u16 sst_win_field(u32 right, u32 ack, u8 ws)
 {
@@ -404,7 +450,7 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 	unsigned int ihl, thlen, ts, sack, sack_len, i;
 	u32 a, right, ds_una, ds_nxt, ack;
 	struct sst_act_hp *ah, *tmp;
-	struct sst_wire_credit cr;
+	struct sst_credit_buf buf;
 	const struct iphdr *iph;
 	struct tcphdr *th;
 	struct sst_conn *c;
@@ -436,12 +482,12 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 
 	a = ntohl(th->ack_seq);
 	right = a + ((u32)ntohs(th->window) << c->snd_wscale);
-	memset(&cr, 0, sizeof(cr));
+	memset(&buf, 0, sizeof(buf));
 	if (ts) {
 		const __be32 *tsp = (const __be32 *)((u8 *)th + ts + 2);
 
-		cr.tsval = tsp[0];
-		cr.tsecr = tsp[1];
+		buf.cr.tsval = tsp[0];
+		buf.cr.tsecr = tsp[1];
 	}
 
 	pending = false;
@@ -467,12 +513,19 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 		 * probe repeats the lost credit that would have opened the
 		 * window.
 		 */
-		cr.seq_start = cpu_to_be32(ah->hp.seq_start);
-		cr.ack = cpu_to_be32(ack);
-		cr.win = cpu_to_be32(win);
+		buf.cr.seq_start = cpu_to_be32(ah->hp.seq_start);
+		buf.cr.ack = cpu_to_be32(ack);
+		buf.cr.win = cpu_to_be32(win);
+		buf.cr.nsack = 0;
+		if (sack)
+			sst_sack_clip(&buf, (u8 *)th + sack, sack_len, ack,
+				      ah->hp.seq_end,
+				      ah->hp.state == SST_HP_SENDING,
+				      ts ? SST_MAX_SACK - 1 : SST_MAX_SACK);
 		if (!sst_ctrl_send(state->net, ah->hp.os_addr,
-				   SST_MSG_SEND_PACKET, 0, c->id, &cr,
-				   sizeof(cr), NULL, NULL))
+				   SST_MSG_SEND_PACKET, 0, c->id, &buf,
+				   sizeof(buf.cr) + 8 * buf.cr.nsack, NULL,
+				   NULL))
 			sst_stat_inc(sst_net(state->net), SST_STAT_CREDITS);
 		if (ah->hp.state == SST_HP_DONE && !before(a, ah->hp.seq_end))
 			sst_act_send_reset(state->net, ah);

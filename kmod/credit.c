@@ -27,11 +27,17 @@ static struct sk_buff *sst_credit_skb(struct sock *sk,
 	const struct tcp_sock *tp = tcp_sk(sk);
 	const struct inet_sock *inet = inet_sk(sk);
 	bool ts = tp->rx_opt.tstamp_ok;
+	/* 40 bytes of options: 4 blocks, 3 next to a timestamp. */
+	unsigned int nsack = !tp->rx_opt.sack_ok ? 0 :
+			     min_t(unsigned int, cr->nsack, ts ? 3 : 4);
 	unsigned int thlen = sizeof(struct tcphdr) +
-			     (ts ? TCPOLEN_TSTAMP_ALIGNED : 0);
+			     (ts ? TCPOLEN_TSTAMP_ALIGNED : 0) +
+			     (nsack ? TCPOLEN_SACK_BASE_ALIGNED +
+				      nsack * TCPOLEN_SACK_PERBLOCK : 0);
 	struct sk_buff *skb;
 	struct tcphdr *th;
 	struct iphdr *iph;
+	__be32 *opt;
 
 	skb = alloc_skb(MAX_TCP_HEADER, GFP_ATOMIC);
 	if (!skb)
@@ -48,13 +54,22 @@ static struct sk_buff *sst_credit_skb(struct sock *sk,
 	th->doff = thlen / 4;
 	th->ack = 1;
 	th->window = htons((u16)be32_to_cpu(cr->win));
+	opt = (__be32 *)(th + 1);
 	if (ts) {
-		__be32 *opt = (__be32 *)(th + 1);
-
 		*opt++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
 			       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
 		*opt++ = cr->tsval;
-		*opt = cr->tsecr;
+		*opt++ = cr->tsecr;
+	}
+	if (nsack) {
+		unsigned int i;
+
+		*opt++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_SACK << 8) |
+			       (TCPOLEN_SACK_BASE +
+				nsack * TCPOLEN_SACK_PERBLOCK));
+		for (i = 0; i < 2 * nsack; i++)
+			*opt++ = cr->sack[i];
 	}
 
 	iph = skb_push(skb, sizeof(*iph));
@@ -91,7 +106,8 @@ static int sst_rx_credit(struct net *net, struct sst_peer *peer,
 	struct sock *sk;
 
 	if (be32_to_cpu(hdr->len) < sizeof(*cr) ||
-	    be32_to_cpu(hdr->len) != sizeof(*cr) + 8 * cr->nsack)
+	    be32_to_cpu(hdr->len) != sizeof(*cr) + 8 * cr->nsack ||
+	    cr->nsack > 4)
 		goto drop;
 	sk = sst_passive_sock_get(net, peer->addr, be64_to_cpu(hdr->conn_id),
 				  be32_to_cpu(cr->seq_start));
