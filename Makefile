@@ -67,13 +67,13 @@ demo: deps
 bench: all
 	$(GOBIN)/sst-vm -kernel $(or $(KERNEL),6.1) \
 		-module $(BUILD)/$(firstword $(filter $(or $(KERNEL),6.1).% $(or $(KERNEL),6.1)-%,$(KVERS)))/splitstack.ko \
-		-file lib=tests/lib -file bin=$(GOBIN) -timeout 15m -script tests/scenarios/bench.sh
+		-cpus 1 -file lib=tests/lib -file bin=$(GOBIN) -timeout 30m -script tests/scenarios/bench.sh
 
 # 50 concurrent httperf sessions through handoffs (see docs/design.md).
 stress: all
 	$(GOBIN)/sst-vm -kernel $(or $(KERNEL),6.1) \
 		-module $(BUILD)/$(firstword $(filter $(or $(KERNEL),6.1).% $(or $(KERNEL),6.1)-%,$(KVERS)))/splitstack.ko \
-		-file lib=tests/lib -file bin=$(GOBIN) -timeout 10m -env HTTPERF_CONNS=50 \
+		-cpus 1 -file lib=tests/lib -file bin=$(GOBIN) -timeout 10m -env HTTPERF_CONNS=50 \
 		-script tests/scenarios/handoff.sh
 
 check: $(MODULES)

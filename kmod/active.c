@@ -15,6 +15,7 @@
 #include <linux/jhash.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/refcount.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -37,24 +38,30 @@
  * struct sst_act_hp - a half-pipe handed to an OS (the dump's view first)
  * @hp:       what `sstctl show halfpipes` lists; first, see halfpipe.c
  * @link:     entry in sst_conn.hps
+ * @ref:      one for the lists, one for the handoff call while it runs
  * @conn:     the connection
  * @err:      why the handoff failed, 0 otherwise
+ * @unlinked: off sst_conn.hps and the dump's list (under sst_conn.lock)
  * @abandoned: the handoff failed; the GC frees the entry
  * @gone:     the OS holds nothing of it (refused, or never answered and
  *            RESET): it holds back no later handoff
  * @setup_pending: the control plane still has the SETUP (and @ah)
  * @acked_past: the client acknowledged bytes past @hp.seq_start
+ * @done_ns:  ktime_get_ns() when DATA_DONE arrived
  * @done:     DATA_DONE as received
  */
 struct sst_act_hp {
 	struct sst_halfpipe hp;
 	struct list_head link;
+	refcount_t ref;
 	struct sst_conn *conn;
 	int err;
+	bool unlinked;
 	bool abandoned;
 	bool gone;
 	bool setup_pending;
 	bool acked_past;
+	u64 done_ns;
 	struct sst_wire_data_done done;
 };
 
@@ -75,6 +82,8 @@ struct sst_act_hp {
  * @snd_wscale: the shift of the client's advertised window
  * @busy:      a handoff is in progress (set under the socket lock)
  * @broken:    a handoff failed after SETUP: the byte stream is lost
+ * @acks_stolen: a pure ACK of ours became an ACK_NOW since the last
+ *             adoption: acknowledge again once our sequence is current
  */
 struct sst_conn {
 	struct hlist_node node;
@@ -92,6 +101,7 @@ struct sst_conn {
 	u8 snd_wscale;
 	bool busy;
 	bool broken;
+	bool acks_stolen;
 };
 
 struct sst_act_net {
@@ -142,17 +152,35 @@ static struct sst_conn *sst_conn_find_rcu(struct sst_act_net *an, __be32 vip,
  * RESET is acknowledged or given up (sst_act_reset_done): until then the
  * OS may still hold the 4-tuple, and the next handoff to that OS waits. A
  * handoff that failed leaves its entry on sst_conn.hps, abandoned, until
- * the GC frees it: the SETUP may still be pending in the control plane,
- * whose callback uses it. The connection outlives its entries.
+ * the SETUP's callback or the GC frees it: the SETUP may still be pending
+ * in the control plane, whose callback uses it. The handoff call holds a
+ * reference of its own: a RESET may complete (and unlink the entry)
+ * before the call is done reading it. The connection outlives its
+ * entries.
  */
 
-/* Drops @ah from the dump's list and frees it. */
-static void sst_act_hp_free(struct sst_net *sn, struct sst_act_hp *ah)
+static void sst_act_hp_put(struct sst_act_hp *ah)
 {
-	spin_lock_bh(&sn->hp_lock);
+	if (refcount_dec_and_test(&ah->ref))
+		kfree(ah);
+}
+
+/*
+ * Takes @ah off its connection and the dump's list, once, and drops the
+ * lists' reference. Context: c->lock held (BH off).
+ */
+static void sst_act_hp_unlink(struct net *net, struct sst_act_hp *ah)
+{
+	struct sst_net *sn = sst_net(net);
+
+	if (ah->unlinked)
+		return;
+	ah->unlinked = true;
+	list_del(&ah->link);
+	spin_lock(&sn->hp_lock);
 	list_del(&ah->hp.node);
-	spin_unlock_bh(&sn->hp_lock);
-	kfree(ah);
+	spin_unlock(&sn->hp_lock);
+	sst_act_hp_put(ah);
 }
 
 /* RESET acknowledged or given up: the half-pipe is gone either way (the
@@ -166,9 +194,8 @@ static void sst_act_reset_done(struct net *net, void *ctx, int err)
 	if (err == -ETIMEDOUT)
 		sst_stat_inc(sst_net(net), SST_STAT_TIMEOUTS);
 	spin_lock_bh(&c->lock);
-	list_del(&ah->link);
+	sst_act_hp_unlink(net, ah);
 	spin_unlock_bh(&c->lock);
-	sst_act_hp_free(sst_net(net), ah);
 	wake_up(&c->wq);
 }
 
@@ -183,18 +210,10 @@ static void sst_act_send_reset(struct net *net, struct sst_act_hp *ah)
 			  sst_act_reset_done, ah)) {
 		/* Not sent: the OS's garbage collection will do. */
 		sst_stat_inc(sst_net(net), SST_STAT_TIMEOUTS);
-		list_del(&ah->link);
-		sst_act_hp_free(sst_net(net), ah);
+		sst_act_hp_unlink(net, ah);
 		return;
 	}
 	sst_stat_inc(sst_net(net), SST_STAT_RESETS);
-}
-
-/* Unlinks @ah from its connection and frees it. Context: c->lock held. */
-static void sst_act_hp_drop(struct net *net, struct sst_act_hp *ah)
-{
-	list_del(&ah->link);
-	sst_act_hp_free(sst_net(net), ah);
 }
 
 /* SETUP acknowledged (the OS is sending) or given up. */
@@ -207,7 +226,7 @@ static void sst_act_setup_done(struct net *net, void *ctx, int err)
 	ah->setup_pending = false;
 	if (ah->abandoned && ah->gone) {
 		/* Refused, and the handoff caller is done with it. */
-		sst_act_hp_drop(net, ah);
+		sst_act_hp_unlink(net, ah);
 	} else if (err) {
 		if (!ah->err)
 			ah->err = err == -ETIMEDOUT ? -EHOSTUNREACH : err;
@@ -250,6 +269,7 @@ static int sst_act_rx_data_done(struct net *net, struct sst_peer *peer,
 			if (ah->hp.state <= SST_HP_SENDING &&
 			    !before(be32_to_cpu(d->seq_end), ah->hp.seq_start)) {
 				ah->done = *d;
+				ah->done_ns = ktime_get_ns();
 				ah->hp.seq_end = be32_to_cpu(d->seq_end);
 				ah->hp.state = SST_HP_DONE;
 				found = ah;
@@ -612,8 +632,10 @@ static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
 		steal = true;
 	}
 	spin_unlock_bh(&c->lock);
-	if (steal)
+	if (steal) {
+		WRITE_ONCE(c->acks_stolen, true);
 		sst_stat_inc(sst_net(state->net), SST_STAT_ACK_NOWS);
+	}
 out:
 	rcu_read_unlock();
 	return steal ? NF_DROP : NF_ACCEPT;
@@ -750,12 +772,12 @@ static bool sst_hp_none(struct sst_conn *c)
  * socket locked.
  */
 static int sst_handoff_fail(struct net *net, struct sst_conn *c,
-			    struct sst_act_hp *ah)
+			    struct sst_act_hp *ah, int werr)
 {
 	int err;
 
 	spin_lock_bh(&c->lock);
-	err = ah->err ? : -ETIMEDOUT;
+	err = ah->err ? : werr;
 	if (err == -EHOSTUNREACH && !ah->setup_pending && !ah->acked_past &&
 	    ah->hp.state == SST_HP_SETUP) {
 		ah->gone = true;
@@ -765,11 +787,27 @@ static int sst_handoff_fail(struct net *net, struct sst_conn *c,
 		if (ah->setup_pending)
 			ah->abandoned = true;	/* freed by setup_done */
 		else
-			sst_act_hp_drop(net, ah);
+			sst_act_hp_unlink(net, ah);
 	} else {
-		if (ah->hp.state <= SST_HP_SENDING)
-			ah->hp.state = SST_HP_RESET;
-		ah->abandoned = true;
+		/* The OS may still be sending: tell it to stop, without
+		 * @ah while the SETUP may still use it (the GC frees it).
+		 */
+		if (ah->hp.state <= SST_HP_DONE && !ah->gone) {
+			struct sst_wire_reset r = {
+				.seq_start = cpu_to_be32(ah->hp.seq_start),
+			};
+
+			sst_ctrl_send(net, ah->hp.os_addr, SST_MSG_RESET,
+				      SST_WIRE_F_RELIABLE, ah->hp.id, &r,
+				      sizeof(r), NULL, NULL);
+			sst_stat_inc(sst_net(net), SST_STAT_RESETS);
+		}
+		ah->hp.state = SST_HP_RESET;
+		ah->gone = true;
+		if (ah->setup_pending)
+			ah->abandoned = true;	/* freed by setup_done */
+		else
+			sst_act_hp_unlink(net, ah);
 		c->broken = true;
 		if (err == -EHOSTUNREACH)
 			err = -ECONNRESET;
@@ -822,12 +860,20 @@ static void sst_setup_fill(struct sock *sk, struct sst_wire_setup *s,
 }
 
 /* Takes over the OS's end point E. Context: socket locked, queues empty. */
-static void sst_adopt(struct sock *sk, const struct sst_wire_data_done *d)
+static void sst_adopt(struct sock *sk, const struct sst_wire_data_done *d,
+		      u64 done_ns)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 e = be32_to_cpu(d->seq_end), ts = be32_to_cpu(d->tsval);
 	u32 now = sst_tcp_tsval_now(tp);
 
+	/*
+	 * The OS's clock has gone on since it stamped DATA_DONE: follow it,
+	 * rounding down, so that neither clock leads by more than the one
+	 * tick PAWS forgives whichever of us sends next (a retransmission of
+	 * the OS's, or our next segment).
+	 */
+	ts += (u32)div_u64(ktime_get_ns() - done_ns, NSEC_PER_MSEC);
 	tp->snd_una = e;
 	tp->snd_nxt = e;
 	WRITE_ONCE(tp->write_seq, e);
@@ -940,6 +986,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	ah->hp.state = SST_HP_SETUP;
 	ah->hp.created = jiffies;
 	ah->setup_pending = true;
+	refcount_set(&ah->ref, 2);	/* the lists, this call */
 	spin_lock_bh(&c->lock);
 	list_add_tail(&ah->link, &c->hps);
 	spin_unlock_bh(&c->lock);
@@ -952,10 +999,8 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 			    ah);
 	if (err) {
 		spin_lock_bh(&c->lock);
-		list_del(&ah->link);
+		sst_act_hp_unlink(net, ah);
 		spin_unlock_bh(&c->lock);
-		sst_act_hp_free(sn, ah);
-		ah = NULL;
 		if (err == -ENOTCONN)	/* no control socket, not the client's */
 			err = -ENETDOWN;
 		goto out_busy;
@@ -969,19 +1014,23 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	 * connection is unusable: the caller must close it.
 	 */
 	while (!READ_ONCE(ah->err) && READ_ONCE(ah->hp.state) < SST_HP_DONE) {
+		/* A client RST (validated by our stack) ends it early. */
+		if (sk->sk_state == TCP_CLOSE) {
+			err = sk->sk_err ? -sk->sk_err : -ECONNRESET;
+			break;
+		}
 		err = sst_wait_step(sk, deadline, false);
 		if (err)
 			break;
 	}
 	if (err) {
-		sst_handoff_fail(net, c, ah);
-		sst_stat_inc(sn, SST_STAT_TIMEOUTS);
-		ah = NULL;
+		if (err == -ETIMEDOUT)
+			sst_stat_inc(sn, SST_STAT_TIMEOUTS);
+		err = sst_handoff_fail(net, c, ah, err);
 		goto out_busy;
 	}
-	if (ah->err) {
-		err = sst_handoff_fail(net, c, ah);
-		ah = NULL;
+	if (READ_ONCE(ah->err)) {
+		err = sst_handoff_fail(net, c, ah, -ETIMEDOUT);
 		goto out_busy;
 	}
 
@@ -996,16 +1045,24 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	if (err)
 		c->broken = true;
 	if (!err) {
-		sst_adopt(sk, &ah->done);
+		sst_adopt(sk, &ah->done, ah->done_ns);
+		/* The OSes may not have acknowledged all we received. */
+		if (READ_ONCE(c->acks_stolen)) {
+			WRITE_ONCE(c->acks_stolen, false);
+			sst_tcp_send_ack(sk, tcp_sk(sk)->rcv_nxt);
+		}
 		h->sent = ah->hp.seq_end - ah->hp.seq_start;
 	}
-	ah = NULL;
 out_busy:
 	c->busy = false;
 out_unlock:
 	release_sock(sk);
 out_free:
-	kfree(ah);
+	/* Ours alone until it is linked (refcount 0), then shared. */
+	if (ah && refcount_read(&ah->ref))
+		sst_act_hp_put(ah);
+	else
+		kfree(ah);
 	kfree(s);
 	return err;
 }
@@ -1033,11 +1090,7 @@ static void sst_act_gc(struct work_struct *work)
 			if (ah->abandoned &&
 			    time_after(jiffies, ah->hp.created +
 				       SST_ACT_ABANDON_TIME)) {
-				list_del(&ah->link);
-				spin_lock(&sst_net(an->net)->hp_lock);
-				list_del(&ah->hp.node);
-				spin_unlock(&sst_net(an->net)->hp_lock);
-				kfree(ah);
+				sst_act_hp_unlink(an->net, ah);
 			} else if (closed && ah->hp.state != SST_HP_RESET) {
 				sst_act_send_reset(an->net, ah);
 			}
@@ -1094,18 +1147,14 @@ static void __net_exit sst_act_net_pre_exit(struct net *net)
 static void __net_exit sst_act_net_exit(struct net *net)
 {
 	struct sst_act_net *an = sst_act_net(net);
-	struct sst_net *sn = sst_net(net);
 	struct sst_act_hp *ah, *n;
 	struct sst_conn *c, *tmp;
 
 	list_for_each_entry_safe(c, tmp, &an->list, all) {
-		list_for_each_entry_safe(ah, n, &c->hps, link) {
-			spin_lock_bh(&sn->hp_lock);
-			list_del(&ah->hp.node);
-			spin_unlock_bh(&sn->hp_lock);
-			list_del(&ah->link);
-			kfree(ah);
-		}
+		spin_lock_bh(&c->lock);
+		list_for_each_entry_safe(ah, n, &c->hps, link)
+			sst_act_hp_unlink(net, ah);
+		spin_unlock_bh(&c->lock);
 		sst_conn_free(an, c);
 	}
 }

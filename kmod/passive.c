@@ -667,7 +667,9 @@ static void sst_pv_tick(struct work_struct *work)
 		sst_pv_queue_tick(pv, linger);
 		return;
 	}
-	if (test_and_clear_bit(SST_PV_F_ACK_NOW, &pv->flags))
+	/* Not after DATA_DONE: its TSval is the last one the DS adopts. */
+	if (test_and_clear_bit(SST_PV_F_ACK_NOW, &pv->flags) &&
+	    !test_bit(SST_PV_F_DONE, &pv->flags))
 		sst_pv_send_ack(pv);
 	if (!test_bit(SST_PV_F_DONE, &pv->flags) &&
 	    (test_bit(SST_PV_F_CLOSED, &pv->flags) ||

@@ -32,7 +32,13 @@ diag() {
 	n ds sstctl show stats || true
 	for os in os1 os2; do echo "- $os"; n "$os" sstctl show stats | grep -vE ' 0$' || true; n "$os" ss -tanoi '( sport = :80 )' | grep -v LISTEN | head -20 || true; done
 	grep -vE 'bytes in|-> local' /tmp/ds.log | tail -20 || true
-	n client ss -tanoi | head -30 || true
+	echo "- client sockets not closed, and what the DS did with them"
+	n client ss -tanoi state established state fin-wait-1 state fin-wait-2 '( dport = :80 )' | head -30 || true
+	for p in $(n client ss -Htan state established state fin-wait-1 state fin-wait-2 '( dport = :80 )' | awk '{print $3}' | sed 's/.*://'); do
+		grep -E ":$p #" /tmp/ds.log || true
+		n ds ss -tanoi "( sport = :80 and dport = :$p )" || true
+	done
+	n ds ss -tanoi '( sport = :80 )' | grep -v LISTEN | head -20 || true
 }
 
 www=/tmp/www
@@ -72,8 +78,17 @@ for c in $checks; do
 done
 log "$i responses on one connection, every byte checked"
 n client nstat -az TcpExtPAWSEstab TcpExtTCPACKSkippedPAWS TcpExtTCPSACKDiscard TcpExtTCPDSACKIgnoredOld
+# check_paws N WHAT: PAWS=report (a guest with 2 vCPUs, where TCG's turns
+# reorder packets: see tests/kernel_test.go) only reports the count.
+check_paws() {
+	if [ "${PAWS:-assert}" = report ]; then
+		log "client PAWS rejections, $2: ${1:-0} (reported, not asserted: 2 vCPUs)"
+	else
+		assert_eq "${1:-0}" 0 "client PAWS rejections, $2"
+	fi
+}
 paws=$(n client nstat -az TcpExtPAWSEstab | awk '/PAWSEstab/ {print $2}')
-assert_eq "${paws:-0}" 0 "PAWS rejections on the client, one connection"
+check_paws "$paws" "one connection"
 handoffs=$(echo "$checks" | tr ' ' '\n' | grep -c '^os')
 cat /tmp/ds.log
 
@@ -97,9 +112,11 @@ done </tmp/pipe.out
 assert_eq "$(wc -l </tmp/pipe.out)" 6 "pipelined responses"
 n client nstat -az TcpRetransSegs TcpExtTCPTimeouts TcpExtTCPLossProbes TcpExtPAWSEstab TcpExtTCPACKSkippedSeq TcpExtTCPACKSkippedPAWS TcpExtTCPOFODrop TcpExtTCPZeroWindowDrop
 retrans=$(n client nstat -az TcpRetransSegs | awk '/RetransSegs/ {print $2}')
-for ctr in TcpExtPAWSEstab TcpExtTCPACKSkippedSeq; do
-	assert_eq "$(n client nstat -az "$ctr" | awk -v c="$ctr" '$1 == c {print $2}')" 0 "client $ctr, pipelined"
-done
+# (TCPACKSkippedSeq is not asserted: a spurious retransmission of an OS
+# that lands after the DS has sent on is a duplicate the client rightly
+# refuses, as it would from any TCP sender.)
+check_paws "$(n client nstat -az TcpExtPAWSEstab | awk '/PAWSEstab/ {print $2}')" "pipelined"
+
 piped=$(($(ds_stat setups) - setups0)) acknows=$(($(ds_stat ack_nows) - acknows0))
 log "pipelined: 6 responses checked, $piped handed off, $acknows DS ACKs sent as ACK_NOW, client retransmissions: ${retrans:-0}"
 [ "$piped" -ge 1 ] || fail "no pipelined request was handed off"
@@ -160,12 +177,34 @@ for os in os1 os2; do
 		fail "sockets left on $os: $left"
 done
 n ds sstctl show stats
+# SACK blocks reach the OSes clipped to their half-pipe: none may be
+# discarded there as invalid (a block past snd_nxt, or a false DSACK).
+for os in os1 os2; do
+	echo "- $os: SACK on the passive sockets"
+	n "$os" nstat -az TcpExtTCPSackRecovery TcpExtTCPSACKDiscard TcpExtTCPDSACKIgnoredOld TcpExtTCPDSACKIgnoredNoUndo | grep -v '^#'
+	assert_eq "$(n "$os" nstat -az TcpExtTCPSACKDiscard | awk '/SACKDiscard/ {print $2}')" 0 "$os TCPSACKDiscard"
+done
 setups=$(n ds sstctl -j show stats | sed -n 's/.*"setups":\([0-9]*\).*/\1/p')
 dones=$(n ds sstctl -j show stats | sed -n 's/.*"data_dones":\([0-9]*\).*/\1/p')
 resets=$(n ds sstctl -j show stats | sed -n 's/.*"resets":\([0-9]*\).*/\1/p')
 assert_eq "$resets" "$handoffs" "RESETs on the DS"
 assert_eq "$setups" "$handoffs" "handoffs (setups) on the DS"
 assert_eq "$dones" "$handoffs" "DATA_DONEs on the DS"
+
+# A client that dies mid-response: curl gives up on a slow 10 MB body and
+# closes with unread data (an RST). The DS's socket dies, its handoff
+# fails at once, the OS is RESET: nothing may be left behind, and nothing
+# else may be disturbed (the RST and FIN checks below still hold).
+if [ -z "${NETEM:-}" ]; then
+	resets0=$(ds_stat resets)
+	n client curl -s --limit-rate 500k --max-time 2 -o /dev/null "http://$TOPO_VIP/os1/10m" &&
+		fail "curl finished a 10 MB body at 500 KB/s in 2 s"
+	wait_until 20 gone || { diag; fail "half-pipes left after the client died: $(n ds sstctl show halfpipes)"; }
+	wait_until 20 sh -c "[ -z \"\$(ip netns exec os1 ss -Htan '( sport = :80 )' | grep -v LISTEN)\" ]" ||
+		{ diag; fail "sockets left on os1 after the client died"; }
+	assert_eq "$(($(ds_stat resets) - resets0))" 1 "RESETs for the dead client's half-pipe"
+	log "client died mid-response: half-pipe RESET, nothing left on the DS or os1"
+fi
 
 sleep 1
 kill "$dump" 2>/dev/null || true
