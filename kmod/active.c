@@ -518,8 +518,13 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 		pending = true;
 		if (after(a, ah->hp.seq_start))
 			ah->acked_past = true;
-		if (ah->hp.state != SST_HP_SENDING &&
-		    ah->hp.state != SST_HP_DONE)
+		/*
+		 * From SETUP on: the OS acknowledges SETUP before it builds
+		 * the socket, but the ACK may reach us after the client's
+		 * first acknowledgments of its data (credits for a half-pipe
+		 * the OS does not know yet are dropped there).
+		 */
+		if (ah->hp.state > SST_HP_DONE)
 			continue;
 		ack = after(a, ah->hp.seq_start) ? a : ah->hp.seq_start;
 		if (ah->hp.state == SST_HP_DONE && after(ack, ah->hp.seq_end))
