@@ -622,6 +622,11 @@ static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
 			      th->dest);
 	if (!c)
 		goto out;
+	/* Once the client has sent its FIN it has no request left to
+	 * acknowledge: the end of the connection is left to our stack.
+	 */
+	if (READ_ONCE(c->sk->sk_state) != TCP_ESTABLISHED)
+		goto out;
 	seq = ntohl(th->seq);
 	cr.rcv_nxt = th->ack_seq;
 	cr.win = htonl(ntohs(th->window));
