@@ -25,7 +25,7 @@ MODULES := $(foreach v,$(KVERS),$(BUILD)/$(v)/splitstack.ko)
 GOBIN := $(BUILD)/bin
 GOCMDS := sstctl sst-vm sst-demo sst-os sst-ds
 
-.PHONY: all module go deps test unit-test kernel-test demo bench stress stress-smp check clean
+.PHONY: all module go deps test unit-test kernel-test demo bench stress stress-smp apps check clean
 
 all: module go
 
@@ -75,6 +75,13 @@ stress: all
 		-module $(BUILD)/$(firstword $(filter $(or $(KERNEL),6.1).% $(or $(KERNEL),6.1)-%,$(KVERS)))/splitstack.ko \
 		-cpus 1 -file lib=tests/lib -file bin=$(GOBIN) -timeout 10m -env HTTPERF_CONNS=50 \
 		-script tests/scenarios/handoff.sh
+
+# One sst-ds policy/mode end to end: make apps POLICY=lard MODE=forward [FALLBACK=1]
+apps: all
+	$(GOBIN)/sst-vm -kernel $(or $(KERNEL),6.1) \
+		-module $(BUILD)/$(firstword $(filter $(or $(KERNEL),6.1).% $(or $(KERNEL),6.1)-%,$(KVERS)))/splitstack.ko \
+		-cpus 1 -file lib=tests/lib -file bin=$(GOBIN) -timeout 8m -env POLICY=$(or $(POLICY),path) \
+		-env MODE=$(or $(MODE),handoff) -env FALLBACK=$(or $(FALLBACK),0) -script tests/scenarios/apps.sh
 
 # The same on two vCPUs: TCG's turns reorder packets, PAWS only reported.
 stress-smp: all

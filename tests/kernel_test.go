@@ -53,6 +53,13 @@ var scenarios = []struct {
 	// pipelined bursts.
 	{"handoff", 6 * time.Minute, 1, map[string]string{"HTTPERF_CONNS": "50"}},
 	{"handoff-drain", 6 * time.Minute, 1, map[string]string{"MODE": "drain", "HTTPERF_CONNS": "50"}},
+	// The Go applications: sst-ds with each policy and mode over curl
+	// and httperf, every body checked; a killed OS falls back.
+	{"apps-path", 5 * time.Minute, 1, map[string]string{"POLICY": "path", "MODE": "handoff"}},
+	{"apps-rr", 5 * time.Minute, 1, map[string]string{"POLICY": "rr", "MODE": "handoff"}},
+	{"apps-hash-hetero", 5 * time.Minute, 1, map[string]string{"POLICY": "hash", "MODE": "hetero"}},
+	{"apps-lard-forward", 5 * time.Minute, 1, map[string]string{"POLICY": "lard", "MODE": "forward"}},
+	{"apps-fallback", 5 * time.Minute, 1, map[string]string{"POLICY": "rr", "MODE": "handoff", "FALLBACK": "1"}},
 	// WAN: 175 ms delay and 4% loss towards the client, its receive
 	// buffer 16 KB; bodies up to 64 KB (a 1 MB one takes minutes here).
 	{"handoff-wan", 8 * time.Minute, 1, map[string]string{

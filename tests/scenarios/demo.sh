@@ -35,7 +35,7 @@ for os in os1 os2; do
 	n_bg "$os" sst-os -quiet -one-request -listen "$TOPO_VIP:80" -root "$www"
 done
 n_bg ds sst-ds -listen "$TOPO_VIP:80" -root "$www" \
-	-os "os1=$TOPO_OS1_IP:80" -os "os2=$TOPO_OS2_IP:80" 2>/tmp/ds.log
+	-node "os1=$TOPO_OS1_IP:80" -node "os2=$TOPO_OS2_IP:80" 2>/tmp/ds.log
 for node in ds os1 os2; do wait_for_port "$node" 80; done
 
 say "curl: 6 requests on ONE keep-alive connection, alternating os1, os2 and the DS; bodies checked"
@@ -55,7 +55,7 @@ for pair in $outs; do
 	bytes=$((bytes + $(stat -c %s "${pair#*:}")))
 done
 echo "--- which node served each request (sst-ds log)"
-grep -E ' #[0-9]+ ' /tmp/ds.log | sed 's/^[0-9/]* [0-9:]* //'
+grep -E ' #[0-9]+ ' /tmp/ds.log
 say "curl: 6 responses, $bytes bytes on one connection, every sha256 matches"
 
 say "httperf: 40 sessions x 6 requests (os1, os2, DS), 16 KB client window; half-pipes captured meanwhile"

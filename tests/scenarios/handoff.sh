@@ -55,7 +55,7 @@ done
 # The OSes are named by their node address (the peer the module sends
 # SETUP to); their application listens on the VIP, port 80.
 n_bg ds sst-ds -listen "$TOPO_VIP:80" -root "$www" \
-	-os "os1=$TOPO_OS1_IP:80" -os "os2=$TOPO_OS2_IP:80" 2>/tmp/ds.log
+	-node "os1=$TOPO_OS1_IP:80" -node "os2=$TOPO_OS2_IP:80" 2>/tmp/ds.log
 for node in ds os1 os2; do wait_for_port "$node" 80; done
 
 n client tcpdump -i eth0 -n -w /tmp/client.pcap 'tcp[tcpflags] & (tcp-fin|tcp-rst) != 0' 2>/dev/null &
