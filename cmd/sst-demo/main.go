@@ -74,6 +74,10 @@ func run(kernel, build, root string, timeout time.Duration) error {
 		Module:  ko,
 		Script:  string(script),
 		Timeout: timeout,
+		// One vCPU: single-threaded TCG runs vCPUs in turns and
+		// reorders a flow's packets across them by up to ~20 ms, which
+		// no real link does (see tests/kernel_test.go).
+		CPUs:    1,
 		Console: pw,
 		Files: map[string]string{
 			"bin": filepath.Join(build, "bin"),
