@@ -414,7 +414,7 @@ struct sst_credit_buf {
 
 /*
  * Clips the client's SACK blocks at @opt (@olen bytes of option) to the
- * half-pipe [@ack, @end) (@end unbounded if @open) and stores the non-empty
+ * half-pipe (@ack, @end] (@end unbounded if @open) and stores the non-empty
  * ones in @buf, at most @max. Blocks below @ack would read as DSACKs on
  * the OS, blocks past its snd_nxt are discarded whole (DESIGN 3.5).
  */
@@ -432,8 +432,15 @@ static void sst_sack_clip(struct sst_credit_buf *buf, const u8 *opt,
 		s = ntohl(blk[0]);
 		e = ntohl(blk[1]);
 
-		if (before(s, ack))
-			s = ack;
+		/*
+		 * A block that reaches down to @ack or below spans a hole
+		 * in an earlier sender's data: the OS would discard it
+		 * (tcp_is_sackblock_valid wants start > snd_una), and
+		 * advancing its ack instead would free data the client may
+		 * still renege on. Leave it out.
+		 */
+		if (!after(s, ack))
+			continue;
 		if (!open && after(e, end))
 			e = end;
 		if (!after(e, s))

@@ -177,11 +177,12 @@ for os in os1 os2; do
 		fail "sockets left on $os: $left"
 done
 n ds sstctl show stats
-# SACK blocks reach the OSes clipped to their half-pipe (reported: a few
-# are still discarded over the WAN, see docs/design.md).
+# SACK blocks reach the OSes clipped to their half-pipe: none may be
+# discarded there as invalid (past snd_nxt, or not above snd_una).
 for os in os1 os2; do
 	echo "- $os: SACK on the passive sockets"
 	n "$os" nstat -az TcpExtTCPSackRecovery TcpExtTCPSACKDiscard TcpExtTCPDSACKIgnoredOld TcpExtTCPDSACKIgnoredNoUndo | grep -v '^#'
+	assert_eq "$(n "$os" nstat -az TcpExtTCPSACKDiscard | awk '/SACKDiscard/ {print $2}')" 0 "$os TCPSACKDiscard"
 done
 setups=$(n ds sstctl -j show stats | sed -n 's/.*"setups":\([0-9]*\).*/\1/p')
 dones=$(n ds sstctl -j show stats | sed -n 's/.*"data_dones":\([0-9]*\).*/\1/p')
