@@ -237,6 +237,85 @@ static void sst_act_setup_done(struct net *net, void *ctx, int err)
 	wake_up(&c->wq);
 }
 
+/* What a control message does to its half-pipe; true to wake the caller. */
+typedef bool (*sst_act_hp_fn)(struct net *net, struct sst_act_hp *ah,
+			      const void *msg);
+
+/*
+ * Runs @fn on the half-pipe of connection @id that @peer serves from
+ * @start, under the connection's lock. Return: false if no connection has
+ * that id. Context: softirq, under RCU.
+ */
+static bool sst_act_hp_visit(struct net *net, u64 id, __be32 peer, u32 start,
+			     sst_act_hp_fn fn, const void *msg)
+{
+	struct sst_act_net *an = sst_act_net(net);
+	bool known = false, wake = false;
+	struct sst_act_hp *ah;
+	struct sst_conn *c;
+
+	/* Few connections per namespace hand off at once: a walk will do. */
+	spin_lock(&an->lock);
+	list_for_each_entry(c, &an->list, all) {
+		if (c->id != id)
+			continue;
+		known = true;
+		spin_lock(&c->lock);
+		list_for_each_entry(ah, &c->hps, link) {
+			if (ah->hp.os_addr == peer &&
+			    ah->hp.seq_start == start) {
+				wake = fn(net, ah, msg);
+				break;	/* @fn may have unlinked @ah */
+			}
+		}
+		spin_unlock(&c->lock);
+		if (wake)
+			wake_up(&c->wq);
+		break;
+	}
+	spin_unlock(&an->lock);
+	return known;
+}
+
+/* DATA_DONE for @ah: the OS has sent everything up to its seq_end. */
+static bool sst_act_take_done(struct net *net, struct sst_act_hp *ah,
+			      const void *msg)
+{
+	const struct sst_wire_data_done *d = msg;
+	u32 end = be32_to_cpu(d->seq_end);
+
+	if (ah->hp.state > SST_HP_SENDING || before(end, ah->hp.seq_start))
+		return false;	/* a copy, or nonsense */
+	ah->done = *d;
+	ah->done_ns = ktime_get_ns();
+	ah->hp.seq_end = end;
+	ah->hp.state = SST_HP_DONE;
+	sst_stat_inc(sst_net(net), SST_STAT_DATA_DONES);
+	/* The client may have acknowledged it all already, and send nothing
+	 * more until the next response: RESET now.
+	 */
+	if (!before(ah->hp.snd_una, end))
+		sst_act_send_reset(net, ah);
+	return true;
+}
+
+/* ABORT for @ah: the OS refused it or lost it before DATA_DONE. */
+static bool sst_act_take_abort(struct net *net, struct sst_act_hp *ah,
+			       const void *msg)
+{
+	const struct sst_wire_abort *ab = msg;
+	bool clean;
+
+	if (ah->hp.state > SST_HP_SENDING || ah->err)
+		return false;
+	clean = ab->seq_end == ab->seq_start && !ah->acked_past;
+	ah->err = clean ? -ECONNREFUSED : -ECONNRESET;
+	ah->gone = true;
+	ah->hp.state = SST_HP_RESET;
+	sst_stat_inc(sst_net(net), SST_STAT_ABORTS);
+	return true;
+}
+
 /*
  * Context: softirq, under RCU (sst_ctrl_handler_t). A DATA_DONE of a known
  * connection is taken even when its half-pipe is already done or gone (a
@@ -247,52 +326,11 @@ static int sst_act_rx_data_done(struct net *net, struct sst_peer *peer,
 				const u8 *body)
 {
 	const struct sst_wire_data_done *d = (const void *)body;
-	struct sst_act_net *an = sst_act_net(net);
-	u64 id = be64_to_cpu(hdr->conn_id);
-	struct sst_act_hp *ah, *found = NULL;
-	bool known = false;
-	struct sst_conn *c;
 
-	if (be32_to_cpu(hdr->len) != sizeof(*d))
-		goto drop;
-	/* Few connections per namespace hand off at once: a walk will do. */
-	spin_lock(&an->lock);
-	list_for_each_entry(c, &an->list, all) {
-		if (c->id != id)
-			continue;
-		known = true;
-		spin_lock(&c->lock);
-		list_for_each_entry(ah, &c->hps, link) {
-			if (ah->hp.os_addr != peer->addr ||
-			    ah->hp.seq_start != be32_to_cpu(d->seq_start))
-				continue;
-			if (ah->hp.state <= SST_HP_SENDING &&
-			    !before(be32_to_cpu(d->seq_end), ah->hp.seq_start)) {
-				ah->done = *d;
-				ah->done_ns = ktime_get_ns();
-				ah->hp.seq_end = be32_to_cpu(d->seq_end);
-				ah->hp.state = SST_HP_DONE;
-				found = ah;
-				/* The client may have acknowledged it all
-				 * already, and send nothing more until the
-				 * next response: RESET now.
-				 */
-				if (!before(ah->hp.snd_una, ah->hp.seq_end))
-					sst_act_send_reset(net, ah);
-			}
-			break;
-		}
-		spin_unlock(&c->lock);
-		if (found)
-			wake_up(&c->wq);
-		break;
-	}
-	spin_unlock(&an->lock);
-	if (found)
-		sst_stat_inc(sst_net(net), SST_STAT_DATA_DONES);
-	if (known)
+	if (be32_to_cpu(hdr->len) == sizeof(*d) &&
+	    sst_act_hp_visit(net, be64_to_cpu(hdr->conn_id), peer->addr,
+			     be32_to_cpu(d->seq_start), sst_act_take_done, d))
 		return 0;
-drop:
 	sst_stat_inc(sst_net(net), SST_STAT_DROPS);
 	return -ENOENT;
 }
@@ -308,45 +346,12 @@ static int sst_act_rx_abort(struct net *net, struct sst_peer *peer,
 			    const struct sst_wire_hdr *hdr, const u8 *body)
 {
 	const struct sst_wire_abort *ab = (const void *)body;
-	struct sst_act_net *an = sst_act_net(net);
-	u64 id = be64_to_cpu(hdr->conn_id);
-	struct sst_act_hp *ah;
-	struct sst_conn *c;
-	bool known = false;
-	u32 start, end;
 
-	if (be32_to_cpu(hdr->len) != sizeof(*ab))
-		goto drop;
-	start = be32_to_cpu(ab->seq_start);
-	end = be32_to_cpu(ab->seq_end);
-	spin_lock(&an->lock);
-	list_for_each_entry(c, &an->list, all) {
-		if (c->id != id)
-			continue;
-		known = true;
-		spin_lock(&c->lock);
-		list_for_each_entry(ah, &c->hps, link) {
-			if (ah->hp.os_addr != peer->addr ||
-			    ah->hp.seq_start != start)
-				continue;
-			if (ah->hp.state <= SST_HP_SENDING && !ah->err) {
-				bool clean = end == start && !ah->acked_past;
-
-				ah->err = clean ? -ECONNREFUSED : -ECONNRESET;
-				ah->gone = true;
-				ah->hp.state = SST_HP_RESET;
-				sst_stat_inc(sst_net(net), SST_STAT_ABORTS);
-			}
-			break;
-		}
-		spin_unlock(&c->lock);
-		wake_up(&c->wq);
-		break;
-	}
-	spin_unlock(&an->lock);
-	if (known)
+	if (be32_to_cpu(hdr->len) == sizeof(*ab) &&
+	    sst_act_hp_visit(net, be64_to_cpu(hdr->conn_id), peer->addr,
+			     be32_to_cpu(ab->seq_start), sst_act_take_abort,
+			     ab))
 		return 0;
-drop:
 	sst_stat_inc(sst_net(net), SST_STAT_DROPS);
 	return -ENOENT;
 }

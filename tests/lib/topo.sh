@@ -233,6 +233,20 @@ sst_insmod() {
 }
 
 # sst_rmmod: unload the module if it is loaded.
+# sst_cluster [KEY_HEX]: Split-Stack between the nodes: one auth key on the
+# DS and both OSes (a random one if none is given), the DS trusting both
+# OSes and each OS trusting the DS.
+sst_cluster() {
+	local key="${1:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}" os
+	n ds sstctl config set key "$key" || fail "sst_cluster: key on ds"
+	n ds sstctl peers add "$TOPO_OS1_IP" || fail "sst_cluster: peer os1 on ds"
+	n ds sstctl peers add "$TOPO_OS2_IP" || fail "sst_cluster: peer os2 on ds"
+	for os in os1 os2; do
+		n "$os" sstctl config set key "$key" || fail "sst_cluster: key on $os"
+		n "$os" sstctl peers add "$TOPO_DS_IP" || fail "sst_cluster: peer ds on $os"
+	done
+}
+
 sst_rmmod() {
 	if grep -q '^splitstack ' /proc/modules; then
 		rmmod splitstack || fail "rmmod splitstack"

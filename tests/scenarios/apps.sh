@@ -25,14 +25,7 @@ log "apps: policy $POLICY, mode $MODE, fallback $FALLBACK"
 
 topo_up
 sst_insmod
-key=$(printf '%064x' 4242)
-n ds sstctl config set key "$key"
-n ds sstctl peers add "$TOPO_OS1_IP"
-n ds sstctl peers add "$TOPO_OS2_IP"
-for os in os1 os2; do
-	n "$os" sstctl config set key "$key"
-	n "$os" sstctl peers add "$TOPO_DS_IP"
-done
+sst_cluster
 
 # The same content on every node (the paper's replicated cluster); the
 # first path element is a node's name, which only the path policy reads.

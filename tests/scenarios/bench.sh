@@ -13,14 +13,7 @@ topo_up
 topo_netem "${NETEM:-delay 175ms loss 4%}" down
 n client sysctl -qw net.ipv4.tcp_rmem="4096 16384 16384"
 sst_insmod
-key=$(printf '%064x' 99)
-n ds sstctl config set key "$key"
-n ds sstctl peers add "$TOPO_OS1_IP"
-n ds sstctl peers add "$TOPO_OS2_IP"
-for os in os1 os2; do
-	n "$os" sstctl config set key "$key"
-	n "$os" sstctl peers add "$TOPO_DS_IP"
-done
+sst_cluster
 www=/tmp/www
 for d in os1 os2 local; do
 	mkdir -p "$www/$d"

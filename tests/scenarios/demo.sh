@@ -11,16 +11,9 @@ say "building the topology: client 10.0.0.2 - router - ds 10.0.1.2, os1 10.0.1.3
 topo_up
 topo_netem "delay 20ms"
 sst_insmod
-key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 say "configuring Split-Stack: a shared key, the DS trusts both OSes, each OS trusts the DS"
-n ds sstctl config set key "$key"
-n ds sstctl peers add "$TOPO_OS1_IP"
-n ds sstctl peers add "$TOPO_OS2_IP"
-for os in os1 os2; do
-	n "$os" sstctl config set key "$key"
-	n "$os" sstctl peers add "$TOPO_DS_IP"
-done
+sst_cluster
 echo "--- sstctl peers (ds)"; n ds sstctl peers
 
 say "starting sst-os on os1 and os2 and sst-ds on the DS (/os1/... -> os1, /os2/... -> os2, the rest served by the DS)"

@@ -16,14 +16,8 @@ if [ -n "${RCVBUF:-}" ]; then
 	log "client receive buffer: $RCVBUF bytes"
 fi
 sst_insmod
-key=$(printf '%064x' 1234)
-n ds sstctl config set key "$key" mode "${MODE:-split}"
-n ds sstctl peers add "$TOPO_OS1_IP"
-n ds sstctl peers add "$TOPO_OS2_IP"
-for os in os1 os2; do
-	n "$os" sstctl config set key "$key"
-	n "$os" sstctl peers add "$TOPO_DS_IP"
-done
+sst_cluster
+n ds sstctl config set mode "${MODE:-split}"
 
 # diag: what a failure needs to be understood.
 diag() {
