@@ -31,8 +31,6 @@
 
 #define SST_ACT_HASH_BITS	8
 #define SST_ACT_GC_PERIOD	HZ
-/* Longer than the control plane retries a SETUP (sst_ctrl_send). */
-#define SST_ACT_ABANDON_TIME	(30 * HZ)
 
 /**
  * struct sst_act_hp - a half-pipe handed to an OS (the dump's view first)
@@ -42,10 +40,11 @@
  * @conn:     the connection
  * @err:      why the handoff failed, 0 otherwise
  * @unlinked: off sst_conn.hps and the dump's list (under sst_conn.lock)
- * @abandoned: the handoff failed; the GC frees the entry
  * @gone:     the OS holds nothing of it (refused, or never answered and
  *            RESET): it holds back no later handoff
  * @setup_pending: the control plane still has the SETUP (and @ah)
+ * @reset_pending: the control plane still has a RESET (and @ah)
+ * @unlink_wanted: to be unlinked once nothing is pending
  * @acked_past: the client acknowledged bytes past @hp.seq_start
  * @done_ns:  ktime_get_ns() when DATA_DONE arrived
  * @done:     DATA_DONE as received
@@ -57,9 +56,10 @@ struct sst_act_hp {
 	struct sst_conn *conn;
 	int err;
 	bool unlinked;
-	bool abandoned;
 	bool gone;
 	bool setup_pending;
+	bool reset_pending;
+	bool unlink_wanted;
 	bool acked_past;
 	u64 done_ns;
 	struct sst_wire_data_done done;
@@ -151,12 +151,13 @@ static struct sst_conn *sst_conn_find_rcu(struct sst_act_net *an, __be32 vip,
  * Lifetime of a struct sst_act_hp: on sst_conn.hps from SETUP until its
  * RESET is acknowledged or given up (sst_act_reset_done): until then the
  * OS may still hold the 4-tuple, and the next handoff to that OS waits. A
- * handoff that failed leaves its entry on sst_conn.hps, abandoned, until
- * the SETUP's callback or the GC frees it: the SETUP may still be pending
- * in the control plane, whose callback uses it. The handoff call holds a
- * reference of its own: a RESET may complete (and unlink the entry)
- * before the call is done reading it. The connection outlives its
- * entries.
+ * handoff that failed leaves its entry on sst_conn.hps until the GC frees
+ * it or it is dropped. Whatever drops an entry, it stays linked while the
+ * control plane still holds its SETUP or RESET (whose callbacks use it):
+ * the callback unlinks it then (@unlink_wanted). Being linked also keeps
+ * its connection alive. The handoff call holds a reference of its own: a
+ * RESET may complete (and unlink the entry) before the call is done
+ * reading it.
  */
 
 static void sst_act_hp_put(struct sst_act_hp *ah)
@@ -167,7 +168,8 @@ static void sst_act_hp_put(struct sst_act_hp *ah)
 
 /*
  * Takes @ah off its connection and the dump's list, once, and drops the
- * lists' reference. Context: c->lock held (BH off).
+ * lists' reference; later if a SETUP or RESET of it is still pending.
+ * Context: c->lock held (BH off).
  */
 static void sst_act_hp_unlink(struct net *net, struct sst_act_hp *ah)
 {
@@ -175,6 +177,10 @@ static void sst_act_hp_unlink(struct net *net, struct sst_act_hp *ah)
 
 	if (ah->unlinked)
 		return;
+	if (ah->setup_pending || ah->reset_pending) {
+		ah->unlink_wanted = true;
+		return;
+	}
 	ah->unlinked = true;
 	list_del(&ah->link);
 	spin_lock(&sn->hp_lock);
@@ -194,6 +200,7 @@ static void sst_act_reset_done(struct net *net, void *ctx, int err)
 	if (err == -ETIMEDOUT)
 		sst_stat_inc(sst_net(net), SST_STAT_TIMEOUTS);
 	spin_lock_bh(&c->lock);
+	ah->reset_pending = false;
 	sst_act_hp_unlink(net, ah);
 	spin_unlock_bh(&c->lock);
 	wake_up(&c->wq);
@@ -205,10 +212,15 @@ static void sst_act_send_reset(struct net *net, struct sst_act_hp *ah)
 	struct sst_wire_reset r = { .seq_start = cpu_to_be32(ah->hp.seq_start) };
 
 	ah->hp.state = SST_HP_RESET;
+	if (ah->reset_pending)
+		return;
+	/* Before sending: the callback may run before we return. */
+	ah->reset_pending = true;
 	if (sst_ctrl_send(net, ah->hp.os_addr, SST_MSG_RESET,
 			  SST_WIRE_F_RELIABLE, ah->hp.id, &r, sizeof(r),
 			  sst_act_reset_done, ah)) {
 		/* Not sent: the OS's garbage collection will do. */
+		ah->reset_pending = false;
 		sst_stat_inc(sst_net(net), SST_STAT_TIMEOUTS);
 		sst_act_hp_unlink(net, ah);
 		return;
@@ -224,8 +236,8 @@ static void sst_act_setup_done(struct net *net, void *ctx, int err)
 
 	spin_lock_bh(&c->lock);
 	ah->setup_pending = false;
-	if (ah->abandoned && ah->gone) {
-		/* Refused, and the handoff caller is done with it. */
+	if (ah->unlink_wanted) {
+		/* Dropped while the SETUP was out. */
 		sst_act_hp_unlink(net, ah);
 	} else if (err) {
 		if (!ah->err)
@@ -789,9 +801,10 @@ static bool sst_hp_none(struct sst_conn *c)
  * caller is told. The connection stays usable when the OS refused the
  * half-pipe without sending, or never answered the SETUP while the client
  * acknowledged nothing past the DS's data (then a RESET makes sure a
- * merely silent OS lets go); otherwise the byte stream is lost. The
- * entry stays until the control plane is done with it. Context: process,
- * socket locked.
+ * merely silent OS lets go); otherwise the byte stream is lost and the OS
+ * is RESET. The entry is dropped once the control plane is done with it
+ * (the caller still holds its reference). Context: process, socket
+ * locked.
  */
 static int sst_handoff_fail(struct net *net, struct sst_conn *c,
 			    struct sst_act_hp *ah, int werr)
@@ -803,33 +816,17 @@ static int sst_handoff_fail(struct net *net, struct sst_conn *c,
 	if (err == -EHOSTUNREACH && !ah->setup_pending && !ah->acked_past &&
 	    ah->hp.state == SST_HP_SETUP) {
 		ah->gone = true;
-		sst_act_send_reset(net, ah);	/* may free @ah */
+		sst_act_send_reset(net, ah);
 	} else if (err == -ECONNREFUSED) {
 		/* @ah->gone: set with the error by the ABORT. */
-		if (ah->setup_pending)
-			ah->abandoned = true;	/* freed by setup_done */
-		else
-			sst_act_hp_unlink(net, ah);
+		sst_act_hp_unlink(net, ah);
 	} else {
-		/* The OS may still be sending: tell it to stop, without
-		 * @ah while the SETUP may still use it (the GC frees it).
-		 */
-		if (ah->hp.state <= SST_HP_DONE && !ah->gone) {
-			struct sst_wire_reset r = {
-				.seq_start = cpu_to_be32(ah->hp.seq_start),
-			};
-
-			sst_ctrl_send(net, ah->hp.os_addr, SST_MSG_RESET,
-				      SST_WIRE_F_RELIABLE, ah->hp.id, &r,
-				      sizeof(r), NULL, NULL);
-			sst_stat_inc(sst_net(net), SST_STAT_RESETS);
-		}
+		/* The OS may still be sending: tell it to stop. */
+		if (ah->hp.state <= SST_HP_DONE && !ah->gone)
+			sst_act_send_reset(net, ah);
 		ah->hp.state = SST_HP_RESET;
 		ah->gone = true;
-		if (ah->setup_pending)
-			ah->abandoned = true;	/* freed by setup_done */
-		else
-			sst_act_hp_unlink(net, ah);
+		sst_act_hp_unlink(net, ah);
 		c->broken = true;
 		if (err == -EHOSTUNREACH)
 			err = -ECONNRESET;
@@ -1021,6 +1018,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 			    ah);
 	if (err) {
 		spin_lock_bh(&c->lock);
+		ah->setup_pending = false;	/* no callback */
 		sst_act_hp_unlink(net, ah);
 		spin_unlock_bh(&c->lock);
 		if (err == -ENOTCONN)	/* no control socket, not the client's */
@@ -1109,13 +1107,8 @@ static void sst_act_gc(struct work_struct *work)
 
 		spin_lock(&c->lock);
 		list_for_each_entry_safe(ah, n, &c->hps, link) {
-			if (ah->abandoned &&
-			    time_after(jiffies, ah->hp.created +
-				       SST_ACT_ABANDON_TIME)) {
-				sst_act_hp_unlink(an->net, ah);
-			} else if (closed && ah->hp.state != SST_HP_RESET) {
+			if (closed && ah->hp.state != SST_HP_RESET)
 				sst_act_send_reset(an->net, ah);
-			}
 		}
 		if (closed && !c->busy && list_empty(&c->hps))
 			list_move(&c->all, &dead);
@@ -1174,8 +1167,12 @@ static void __net_exit sst_act_net_exit(struct net *net)
 
 	list_for_each_entry_safe(c, tmp, &an->list, all) {
 		spin_lock_bh(&c->lock);
-		list_for_each_entry_safe(ah, n, &c->hps, link)
+		list_for_each_entry_safe(ah, n, &c->hps, link) {
+			/* Every callback has run: nothing is pending. */
+			ah->setup_pending = false;
+			ah->reset_pending = false;
 			sst_act_hp_unlink(net, ah);
+		}
 		spin_unlock_bh(&c->lock);
 		sst_conn_free(an, c);
 	}
