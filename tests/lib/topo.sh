@@ -247,6 +247,20 @@ sst_cluster() {
 	done
 }
 
+# sst_www DIR NAME:SIZE...: the same random files under DIR/os1, DIR/os2
+# and DIR/local (the replicated content of the paper's cluster).
+sst_www() {
+	local dir="$1" f name size
+	shift
+	mkdir -p "$dir/os1" "$dir/os2" "$dir/local" || fail "sst_www: mkdir $dir"
+	for f in "$@"; do
+		name=${f%%:*} size=${f#*:}
+		head -c "$size" /dev/urandom >"$dir/os1/$name" || fail "sst_www: $name"
+		cp "$dir/os1/$name" "$dir/os2/$name"
+		cp "$dir/os1/$name" "$dir/local/$name"
+	done
+}
+
 sst_rmmod() {
 	if grep -q '^splitstack ' /proc/modules; then
 		rmmod splitstack || fail "rmmod splitstack"

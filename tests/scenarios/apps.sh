@@ -30,13 +30,7 @@ sst_cluster
 # The same content on every node (the paper's replicated cluster); the
 # first path element is a node's name, which only the path policy reads.
 www=/tmp/www
-for d in os1 os2 local; do mkdir -p "$www/$d"; done
-for f in 0:0 1:1 6k:6144 64k:65536 1m:1048576; do
-	name=${f%%:*} size=${f#*:}
-	head -c "$size" /dev/urandom >"$www/os1/$name"
-	cp "$www/os1/$name" "$www/os2/$name"
-	cp "$www/os1/$name" "$www/local/$name"
-done
+sst_www "$www" 0:0 1:1 6k:6144 64k:65536 1m:1048576
 
 # OSes: the handoff listener on the VIP (one request per handed-off
 # connection) and, for forward mode, a plain keep-alive listener on the

@@ -36,13 +36,7 @@ diag() {
 }
 
 www=/tmp/www
-for d in os1 os2 local; do mkdir -p "$www/$d"; done
-for f in 0:0 1:1 6k:6144 64k:65536 1m:1048576 10m:10485760; do
-	name=${f%%:*} size=${f#*:}
-	head -c "$size" /dev/urandom >"$www/os1/$name"
-	cp "$www/os1/$name" "$www/os2/$name"
-	cp "$www/os1/$name" "$www/local/$name"
-done
+sst_www "$www" 0:0 1:1 6k:6144 64k:65536 1m:1048576 10m:10485760
 for os in os1 os2; do
 	n_bg "$os" sst-os -quiet -one-request -listen "$TOPO_VIP:80" -root "$www" 2>"/tmp/$os.log"
 done
