@@ -60,6 +60,7 @@ type config struct {
 	quiet     bool
 	tLow      int
 	tHigh     int
+	lardPaths int
 }
 
 // nodeAddrs is a repeatable NAME=ADDR:PORT flag, in the order given.
@@ -196,6 +197,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.BoolVar(&c.quiet, "quiet", false, "no access log (errors are still logged)")
 	fs.IntVar(&c.tLow, "lard-low", 25, "LARD's T_low: requests in progress below which a node takes a loaded node's paths")
 	fs.IntVar(&c.tHigh, "lard-high", 65, "LARD's T_high: requests in progress above which a node's paths may move")
+	fs.IntVar(&c.lardPaths, "lard-paths", dispatch.DefaultMaxPaths, "LARD remembers the node of at most this many paths (the least recently used idle one is forgotten first)")
 	fs.Usage = func() {
 		fmt.Fprint(out, usageHead)
 		fs.PrintDefaults()
@@ -229,6 +231,9 @@ func (c *config) check() error {
 	}
 	if c.timeout < 0 || c.idle < 0 || c.unhealthy < 0 {
 		return errors.New("durations must not be negative")
+	}
+	if c.lardPaths < 1 {
+		return fmt.Errorf("-lard-paths %d: LARD must remember at least one path", c.lardPaths)
 	}
 	if c.mode != modeForward {
 		for _, n := range c.backends.names {
@@ -280,7 +285,7 @@ func (c *config) policyNodes() []string {
 
 // newPolicy builds the dispatch policy of c.
 func (c *config) newPolicy() (dispatch.Policy, error) {
-	return dispatch.New(c.policy, c.policyNodes(), dispatch.Options{Default: localNode, TLow: c.tLow, THigh: c.tHigh})
+	return dispatch.New(c.policy, c.policyNodes(), dispatch.Options{Default: localNode, TLow: c.tLow, THigh: c.tHigh, MaxPaths: c.lardPaths})
 }
 
 func main() {

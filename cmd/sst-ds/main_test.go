@@ -67,12 +67,13 @@ func TestParseFlags(t *testing.T) {
 					t.Errorf("nodes (-want +got):\n%s", diff)
 				}
 			}},
-		{name: "lard bounds", args: []string{"-policy", "lard", "-lard-low", "2", "-lard-high", "4"},
+		{name: "lard bounds", args: []string{"-policy", "lard", "-lard-low", "2", "-lard-high", "4", "-lard-paths", "100"},
 			check: func(t *testing.T, c *config) {
-				if _, err := c.newPolicy(); err != nil || c.tLow != 2 || c.tHigh != 4 {
-					t.Errorf("lard: %v, %d %d", err, c.tLow, c.tHigh)
+				if _, err := c.newPolicy(); err != nil || c.tLow != 2 || c.tHigh != 4 || c.lardPaths != 100 {
+					t.Errorf("lard: %v, %d %d %d", err, c.tLow, c.tHigh, c.lardPaths)
 				}
 			}},
+		{name: "lard remembers no path", args: []string{"-policy", "lard", "-lard-paths", "0"}, wantErr: "-lard-paths"},
 		{name: "missing =", args: []string{"-node", "os1"}, wantErr: "NAME=ADDR:PORT"},
 		{name: "no port", args: []string{"-node", "os1=10.0.1.3"}, wantErr: "os1"},
 		{name: "IPv6", args: []string{"-node", "os1=[::1]:80"}, wantErr: "IPv4"},

@@ -255,12 +255,12 @@ func (s *server) route(ctx context.Context, c *net.TCPConn, rd *httpmsg.Reader, 
 		}
 		if node == localNode {
 			err := s.serveLocal(c, req, e, f)
-			s.policy.Done(node)
+			s.policy.Done(req.Path, node)
 			return err
 		}
 		if s.cfg.mode != modeForward && rd.Buffered() > 0 {
 			// The node would not see the pipelined bytes read already.
-			s.policy.Done(node)
+			s.policy.Done(req.Path, node)
 			e.fallbacks = append(e.fallbacks, node+":pipelined")
 			s.stats.servedPipelined()
 			return s.serveLocal(c, req, e, f)
@@ -271,7 +271,7 @@ func (s *server) route(ctx context.Context, c *net.TCPConn, rd *httpmsg.Reader, 
 		} else {
 			fl = s.handOff(ctx, c, req, node, e, f)
 		}
-		s.policy.Done(node)
+		s.policy.Done(req.Path, node)
 		if fl == nil {
 			return nil
 		}

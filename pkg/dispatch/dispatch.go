@@ -9,9 +9,10 @@
 //
 // A caller asks [Policy.Pick] for the node of a request, passing a skip
 // function that names the nodes it cannot use now (unhealthy ones, or ones
-// it has just tried), and calls [Policy.Done] with that node once the
-// request is finished, whether it succeeded or not: load-aware policies
-// (lard) count the requests in progress per node between the two.
+// it has just tried), and calls [Policy.Done] with the path and that node
+// once the request is finished, whether it succeeded or not: load-aware
+// policies (lard) count the requests in progress per node (and per path)
+// between the two.
 package dispatch
 
 import (
@@ -25,10 +26,12 @@ type Policy interface {
 	// Pick returns the node for a request for path, never one for which
 	// skip (nil: none) returns true. ok is false when every node is
 	// skipped (or the policy has none for path). Each successful Pick
-	// must be followed by one Done for the node it returned.
+	// must be followed by one Done for the path and the node it
+	// returned.
 	Pick(path string, skip func(node string) bool) (node string, ok bool)
-	// Done says that a request assigned to node by Pick is finished.
-	Done(node string)
+	// Done says that a request for path assigned to node by Pick is
+	// finished.
+	Done(path, node string)
 	// Name is the policy's kind, as given to New.
 	Name() string
 }
@@ -49,18 +52,22 @@ type Options struct {
 	// moves off its node when that node has more than THigh requests and
 	// another has fewer than TLow, or when it has 2*THigh or more.
 	TLow, THigh int
-	// MaxTargets bounds the number of paths LARD remembers a node for
-	// (default 65536); past it, an arbitrary remembered path is forgotten
-	// for each new one.
-	MaxTargets int
+	// MaxPaths bounds the number of paths LARD remembers a node for
+	// (0: DefaultMaxPaths). Past it, each new path makes LARD forget the
+	// least recently used path that has no request in progress. Paths
+	// are remembered by a 64-bit hash, not by their bytes: the table
+	// takes about 100 bytes per path however long the paths are.
+	MaxPaths int
 }
 
 const (
-	defaultVNodes     = 128
-	defaultTLow       = 25
-	defaultTHigh      = 65
-	defaultMaxTargets = 1 << 16
+	defaultVNodes = 128
+	defaultTLow   = 25
+	defaultTHigh  = 65
 )
+
+// DefaultMaxPaths is the default of Options.MaxPaths.
+const DefaultMaxPaths = 1 << 16
 
 // New returns a policy of the given kind over nodes:
 //
@@ -69,7 +76,8 @@ const (
 //     virtual nodes per node; a skipped node's paths go to the next node
 //     on the ring. The policy is a [*Ring]: nodes can join and leave.
 //   - "lard": basic LARD (Pai et al., ASPLOS '98) with Options.TLow and
-//     Options.THigh, load being the requests between Pick and Done.
+//     Options.THigh, load being the requests between Pick and Done; it
+//     remembers at most Options.MaxPaths paths.
 //   - "path": a path whose first element is a node's name ("/os1/a")
 //     goes to that node, anything else to Options.Default.
 func New(kind string, nodes []string, opts Options) (Policy, error) {

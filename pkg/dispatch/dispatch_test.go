@@ -40,7 +40,7 @@ func TestNewErrors(t *testing.T) {
 		{"negative vnodes", "hash", []string{"a"}, Options{VNodes: -1}, "negative"},
 		{"TLow above THigh", "lard", []string{"a"}, Options{TLow: 10, THigh: 5}, "TLow <= THigh"},
 		{"negative TLow", "lard", []string{"a"}, Options{TLow: -1}, "TLow"},
-		{"negative MaxTargets", "lard", []string{"a"}, Options{MaxTargets: -1}, "MaxTargets"},
+		{"negative MaxPaths", "lard", []string{"a"}, Options{MaxPaths: -1}, "MaxPaths"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,7 +99,7 @@ func TestRoundRobin(t *testing.T) {
 					t.Fatal("Pick: no node")
 				}
 				got = append(got, n)
-				p.Done(n)
+				p.Done("/same", n)
 			}
 			if g := strings.Join(got, " "); g != tt.want {
 				t.Errorf("picks %s, want %s", g, tt.want)
@@ -293,7 +293,7 @@ func TestLARDLocality(t *testing.T) {
 			} else if n != first[k] {
 				t.Fatalf("round %d: %s went to %s, first to %s", round, k, n, first[k])
 			}
-			p.Done(n)
+			p.Done(k, n)
 		}
 	}
 	for _, n := range nodes {
@@ -351,14 +351,14 @@ func TestLARDLoadBound(t *testing.T) {
 		p, _ := New("lard", []string{"a", "b"}, Options{TLow: 1, THigh: 2})
 		home, _ := p.Pick("/hot", nil)
 		p.Pick("/hot", nil)
-		p.Done(home)
-		p.Done(home)
+		p.Done("/hot", home)
+		p.Done("/hot", home)
 		for range 10 {
 			n, _ := p.Pick("/hot", nil)
 			if n != home {
 				t.Fatalf("light load: /hot went to %s, its node is %s", n, home)
 			}
-			p.Done(n)
+			p.Done("/hot", n)
 		}
 	})
 }
@@ -366,32 +366,21 @@ func TestLARDLoadBound(t *testing.T) {
 func TestLARDSkip(t *testing.T) {
 	p, _ := New("lard", []string{"a", "b", "c"}, Options{})
 	home, _ := p.Pick("/x", nil)
-	p.Done(home)
+	p.Done("/x", home)
 	n, ok := p.Pick("/x", skipSet(home))
 	if !ok || n == home {
 		t.Fatalf("Pick skipping %s = %s, %v", home, n, ok)
 	}
-	p.Done(n)
+	p.Done("/x", n)
 	// The path moved: it stays on its new node once the old one is back.
 	if again, _ := p.Pick("/x", nil); again != n {
 		t.Errorf("after the move Pick = %s, want %s", again, n)
 	}
-	p.Done("unknown") // harmless
-	p.Done(n)
-	p.Done(n) // more Dones than Picks: the load stays at 0
+	p.Done("/x", "unknown") // harmless
+	p.Done("/x", n)
+	p.Done("/x", n) // more Dones than Picks: the load stays at 0
 	if l := p.(*lard).Load(n); l != 0 {
 		t.Errorf("load of %s = %d, want 0", n, l)
-	}
-}
-
-func TestLARDMaxTargets(t *testing.T) {
-	p, _ := New("lard", []string{"a", "b"}, Options{MaxTargets: 10})
-	for _, k := range keys(100) {
-		n, _ := p.Pick(k, nil)
-		p.Done(n)
-	}
-	if got := len(p.(*lard).target); got != 10 {
-		t.Errorf("%d paths remembered, want the bound 10", got)
 	}
 }
 
@@ -412,7 +401,7 @@ func TestConcurrent(t *testing.T) {
 						skip = skipSet("os1")
 					}
 					if n, ok := p.Pick(k, skip); ok {
-						p.Done(n)
+						p.Done(k, n)
 					}
 				}
 			})

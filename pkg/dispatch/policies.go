@@ -33,7 +33,7 @@ func (p *roundRobin) Pick(_ string, skip func(string) bool) (string, bool) {
 	return "", false
 }
 
-func (p *roundRobin) Done(string) {}
+func (p *roundRobin) Done(string, string) {}
 
 // pathRules is the "path" policy.
 type pathRules struct {
@@ -64,7 +64,7 @@ func (p *pathRules) Pick(path string, skip func(string) bool) (string, bool) {
 	return p.def, true
 }
 
-func (p *pathRules) Done(string) {}
+func (p *pathRules) Done(string, string) {}
 
 // lard is the "lard" policy: basic locality-aware request distribution
 // (Pai, Aron, Banga, Svendsen, Druschel, Zwaenepoel, Nahum: Locality-Aware
@@ -81,26 +81,29 @@ func (p *pathRules) Done(string) {}
 // Done). A skipped target counts as overloaded: the path moves to the
 // least loaded node that is not skipped. Ties between least loaded nodes
 // are broken by rendezvous hashing of the path.
+//
+// The paths are the clients' choice: target remembers at most
+// Options.MaxPaths of them, forgetting the least recently used path that
+// has no request in progress (see pathTable). A forgotten path that comes
+// back is given the least loaded node again, which under light load is
+// the node it had (the rendezvous tie-break).
 type lard struct {
 	nodes       []string
 	nodeHash    map[string]uint64
 	tLow, tHigh int
-	maxTargets  int
 
 	mu     sync.Mutex
 	load   map[string]int
-	target map[string]string
+	target *pathTable
 }
 
 func newLARD(nodes []string, opts Options) (*lard, error) {
 	l := &lard{
-		nodes:      append([]string(nil), nodes...),
-		tLow:       opts.TLow,
-		tHigh:      opts.THigh,
-		maxTargets: opts.MaxTargets,
-		nodeHash:   make(map[string]uint64, len(nodes)),
-		load:       make(map[string]int, len(nodes)),
-		target:     make(map[string]string),
+		nodes:    append([]string(nil), nodes...),
+		tLow:     opts.TLow,
+		tHigh:    opts.THigh,
+		nodeHash: make(map[string]uint64, len(nodes)),
+		load:     make(map[string]int, len(nodes)),
 	}
 	for _, n := range nodes {
 		l.nodeHash[n] = hashKey(n)
@@ -111,13 +114,15 @@ func newLARD(nodes []string, opts Options) (*lard, error) {
 	if l.tHigh == 0 {
 		l.tHigh = defaultTHigh
 	}
-	if l.maxTargets == 0 {
-		l.maxTargets = defaultMaxTargets
+	maxPaths := opts.MaxPaths
+	if maxPaths == 0 {
+		maxPaths = DefaultMaxPaths
 	}
-	if l.tLow < 0 || l.tHigh < 1 || l.tLow > l.tHigh || l.maxTargets < 1 {
-		return nil, fmt.Errorf("dispatch: lard: want 0 <= TLow <= THigh, THigh >= 1 and MaxTargets >= 1 (0: default), got TLow %d, THigh %d, MaxTargets %d",
-			l.tLow, l.tHigh, l.maxTargets)
+	if l.tLow < 0 || l.tHigh < 1 || l.tLow > l.tHigh || maxPaths < 1 {
+		return nil, fmt.Errorf("dispatch: lard: want 0 <= TLow <= THigh, THigh >= 1 and MaxPaths >= 1 (0: default), got TLow %d, THigh %d, MaxPaths %d",
+			l.tLow, l.tHigh, maxPaths)
 	}
+	l.target = newPathTable(maxPaths)
 	return l, nil
 }
 
@@ -126,22 +131,26 @@ func (l *lard) Name() string { return "lard" }
 func (l *lard) Pick(path string, skip func(string) bool) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n, known := l.target[path]
-	if !known || skipped(skip, n) || l.overloaded(n, skip) {
-		var ok bool
-		if n, ok = l.leastLoaded(path, skip); !ok {
+	e := l.target.get(path)
+	if e == nil || skipped(skip, e.node) || l.overloaded(e.node, skip) {
+		n, ok := l.leastLoaded(path, skip)
+		if !ok {
 			return "", false
 		}
-		if !known && len(l.target) >= l.maxTargets {
-			for p := range l.target { // an arbitrary one
-				delete(l.target, p)
-				break
-			}
+		if e == nil {
+			e = l.target.add(path, n)
 		}
-		l.target[path] = n
+		if e == nil {
+			// Every remembered path has a request in progress: serve
+			// this one without remembering it.
+			l.load[n]++
+			return n, true
+		}
+		e.node = n
 	}
-	l.load[n]++
-	return n, true
+	e.busy++
+	l.load[e.node]++
+	return e.node, true
 }
 
 // overloaded reports whether n's paths should move: it has more than
@@ -182,11 +191,14 @@ func (l *lard) leastLoaded(path string, skip func(string) bool) (string, bool) {
 	return best, found
 }
 
-func (l *lard) Done(node string) {
+func (l *lard) Done(path, node string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.load[node] > 0 {
 		l.load[node]--
+	}
+	if e := l.target.peek(path); e != nil && e.busy > 0 {
+		e.busy--
 	}
 }
 
@@ -195,4 +207,11 @@ func (l *lard) Load(node string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.load[node]
+}
+
+// Paths returns the number of paths remembered.
+func (l *lard) Paths() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.target.len()
 }

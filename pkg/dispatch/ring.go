@@ -153,7 +153,7 @@ func (r *Ring) Pick(path string, skip func(node string) bool) (string, bool) {
 }
 
 // Done does nothing: the ring does not track load.
-func (r *Ring) Done(string) {}
+func (r *Ring) Done(string, string) {}
 
 // Name is "hash".
 func (r *Ring) Name() string { return "hash" }
