@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/split-stack/splitstack/pkg/httpmsg"
 )
 
@@ -30,8 +32,7 @@ func (s *server) forward(ctx context.Context, c *net.TCPConn, req *httpmsg.Reque
 		return &failure{reason: "backend", recoverable: true, nodeFault: true, err: fmt.Errorf("back end %v: %w", addr, err)}
 	}
 	cw := &countingWriter{w: c}
-	err = resp.Write(cw)
-	resp.Body.Close()
+	closes, reusable, err := relay(cw, resp, req.Method)
 	e.node, e.mode, e.status, e.bytes = node, modeForward, resp.StatusCode, e.bytes+cw.n
 	if err != nil {
 		bc.close()
@@ -39,16 +40,85 @@ func (s *server) forward(ctx context.Context, c *net.TCPConn, req *httpmsg.Reque
 		// Part of the response may have reached the client.
 		return &failure{reason: "relay", err: fmt.Errorf("relaying the response of %v: %w", addr, err)}
 	}
-	if resp.Close {
-		// The relayed response says "Connection: close".
-		e.close = true
-		bc.close()
-	} else {
+	// The relayed response says "Connection: close" (or ends with the
+	// connection): so be it.
+	e.close = closes
+	if reusable && bc.br.Buffered() == 0 {
 		s.pool.put(addr, bc)
+	} else {
+		// Not exactly framed, or the back end sent more than it
+		// announced: what is left would be the next client's response.
+		bc.close()
+		s.stats.backendConnNotPooled()
 	}
 	s.stats.forwarded(time.Since(start))
 	return nil
 }
+
+// relay writes resp, the back end's response to a request with method, to
+// w. closes says whether the response as written tells the client that
+// the connection closes after it; reusable whether the back-end
+// connection is where resp left it: the response was exactly framed (no
+// body, a Content-Length read in full, or chunked read to its last chunk)
+// and the back end did not say it closes. Extra bytes buffered after the
+// response are the caller's to check.
+func relay(w io.Writer, resp *http.Response, method string) (closes, reusable bool, err error) {
+	r := *resp
+	body := &eofReader{rc: resp.Body}
+	if resp.Body != http.NoBody {
+		r.Body = body
+	}
+	err = r.Write(w)
+	resp.Body.Close()
+	if err != nil {
+		return true, false, err
+	}
+	done := resp.Body == http.NoBody || body.eof
+	return relayCloses(resp), done && !resp.Close && framed(resp, method), nil
+}
+
+// framed reports whether resp's body has a known end on the connection:
+// none (a response to HEAD; 1xx, 204, 304), a Content-Length, or chunked.
+// The other body ends with the connection.
+func framed(resp *http.Response, method string) bool {
+	switch {
+	case method == http.MethodHead, resp.StatusCode < 200, resp.StatusCode == http.StatusNoContent, resp.StatusCode == http.StatusNotModified:
+		return true
+	case isChunked(resp):
+		return true
+	default:
+		return resp.ContentLength >= 0
+	}
+}
+
+func isChunked(resp *http.Response) bool {
+	return len(resp.TransferEncoding) > 0 && resp.TransferEncoding[0] == "chunked"
+}
+
+// relayCloses reports whether http.Response.Write says "Connection:
+// close" for resp: it does when the back end did, and for a body of
+// unknown length on HTTP/1.1, which only the end of the connection can
+// delimit.
+func relayCloses(resp *http.Response) bool {
+	return resp.Close || (resp.ContentLength < 0 && resp.ProtoAtLeast(1, 1) && !isChunked(resp) && !resp.Uncompressed)
+}
+
+// eofReader notes whether its reader has returned io.EOF: a body read to
+// its end.
+type eofReader struct {
+	rc  io.ReadCloser
+	eof bool
+}
+
+func (r *eofReader) Read(p []byte) (int, error) {
+	n, err := r.rc.Read(p)
+	if errors.Is(err, io.EOF) {
+		r.eof = true
+	}
+	return n, err
+}
+
+func (r *eofReader) Close() error { return nil } // resp.Body is closed by relay
 
 // countingWriter counts the bytes written through it.
 type countingWriter struct {
@@ -106,7 +176,7 @@ func (p *backendPool) get(ctx context.Context, addr netip.AddrPort) (bc *backend
 	for list := p.idle[addr]; len(list) > 0; list = p.idle[addr] {
 		bc = list[len(list)-1]
 		p.idle[addr] = list[:len(list)-1]
-		if time.Since(bc.idleSince) < p.maxAge {
+		if time.Since(bc.idleSince) < p.maxAge && bc.quiet() {
 			p.mu.Unlock()
 			return bc, true, nil
 		}
@@ -147,6 +217,33 @@ func (p *backendPool) closeAll() {
 }
 
 func (bc *backendConn) close() { bc.c.Close() }
+
+// quiet reports whether nothing has arrived on bc while it was idle: no
+// bytes (the rest of an earlier response, or one sent unasked, which
+// would be taken for the next response) and no end of the connection. A
+// connection that is not a socket (tests) counts as quiet.
+func (bc *backendConn) quiet() bool {
+	if bc.br.Buffered() > 0 {
+		return false
+	}
+	sc, ok := bc.c.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	// The last read's deadline may have passed: RawConn.Read heeds it.
+	bc.c.SetReadDeadline(time.Time{})
+	var perr error
+	err = rc.Read(func(fd uintptr) bool {
+		var b [1]byte
+		_, _, perr = unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		return true // never wait
+	})
+	return err == nil && errors.Is(perr, unix.EAGAIN)
+}
 
 // roundTrip sends req's bytes to the back end at addr and reads the head
 // of its response; the caller reads the body and then closes or puts

@@ -32,6 +32,15 @@ type metrics struct {
 	pipelinedLocal   int64
 	parseErrors      int64
 	bytes            int64
+
+	// Refusals and limits (see the snapshot's fields of the same names).
+	refusedInternal  int64
+	refusedConns     int64
+	handoffLimit     int64
+	refusedHandoff   int64
+	idleTimeouts     int64
+	writeTimeouts    int64
+	backendNotPooled int64
 }
 
 func newMetrics() *metrics {
@@ -55,6 +64,9 @@ func (m *metrics) parseError() { m.add(func() { m.parseErrors++; m.requests++ })
 func (m *metrics) fallback()   { m.add(func() { m.fallbacks++ }) }
 
 func (m *metrics) servedPipelined() { m.add(func() { m.pipelinedLocal++ }) }
+
+func (m *metrics) refusedInternalHeader() { m.add(func() { m.refusedInternal++ }) }
+func (m *metrics) backendConnNotPooled()  { m.add(func() { m.backendNotPooled++ }) }
 
 func (m *metrics) handedOff(d time.Duration) {
 	m.add(func() { m.handoffs++; m.handoffNanos += int64(d) })
@@ -105,7 +117,26 @@ type snapshot struct {
 	PipelinedServedLocally int64            `json:"pipelined_served_locally"`
 	ParseErrors            int64            `json:"parse_errors"`
 	Bytes                  int64            `json:"bytes"`
-	UnhealthyNodes         []string         `json:"unhealthy_nodes"`
+	// RefusedInternalHeader counts requests refused (400) for an
+	// X-Sst-* header field, which only the DS may send.
+	RefusedInternalHeader int64 `json:"refused_internal_header"`
+	// RefusedConnections counts connections answered 503 and closed at
+	// -max-conns.
+	RefusedConnections int64 `json:"refused_connections"`
+	// HandoffLimitServedLocally counts requests the DS served itself
+	// because -max-handoffs handoffs were under way.
+	HandoffLimitServedLocally int64 `json:"handoff_limit_served_locally"`
+	// RefusedHandoffLimit counts requests answered 503 at -max-handoffs
+	// (the DS could not serve them).
+	RefusedHandoffLimit int64 `json:"refused_handoff_limit"`
+	// IdleTimeouts counts client connections closed by -idle-timeout.
+	IdleTimeouts int64 `json:"idle_timeouts"`
+	// WriteTimeouts counts client connections closed by -write-timeout.
+	WriteTimeouts int64 `json:"write_timeouts"`
+	// BackendConnsNotPooled counts back-end connections closed after a
+	// response that was not exactly framed (forward mode).
+	BackendConnsNotPooled int64    `json:"backend_conns_not_pooled"`
+	UnhealthyNodes        []string `json:"unhealthy_nodes"`
 }
 
 func clone(m map[string]int64) map[string]int64 {
@@ -144,6 +175,14 @@ func (m *metrics) snapshot() snapshot {
 		PipelinedServedLocally: m.pipelinedLocal,
 		ParseErrors:            m.parseErrors,
 		Bytes:                  m.bytes,
+
+		RefusedInternalHeader:     m.refusedInternal,
+		RefusedConnections:        m.refusedConns,
+		HandoffLimitServedLocally: m.handoffLimit,
+		RefusedHandoffLimit:       m.refusedHandoff,
+		IdleTimeouts:              m.idleTimeouts,
+		WriteTimeouts:             m.writeTimeouts,
+		BackendConnsNotPooled:     m.backendNotPooled,
 	}
 }
 

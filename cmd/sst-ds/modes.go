@@ -18,7 +18,37 @@ import (
 )
 
 // bodyOnlyHeader asks sst-os for the file's bytes alone (hetero mode).
-const bodyOnlyHeader = "X-Sst-Body-Only"
+const bodyOnlyHeader = internalPrefix + "Body-Only"
+
+// internalPrefix begins the names of the header fields that only the DS
+// may send (bodyOnlyHeader): a node, in a handoff, and a back end, in
+// forward mode, take them for the DS's. route refuses a request from a
+// client that carries one, whatever the mode.
+const internalPrefix = "X-Sst-"
+
+// internalField returns the name of the first field of h whose name
+// begins with internalPrefix (compared without regard to case), or "".
+func internalField(h httpmsg.Header) string {
+	for _, f := range h {
+		if len(f.Name) >= len(internalPrefix) && strings.EqualFold(f.Name[:len(internalPrefix)], internalPrefix) {
+			return f.Name
+		}
+	}
+	return ""
+}
+
+// refuseInternal answers a request that carries the internal header field
+// name with 400 and has the connection closed.
+func (s *server) refuseInternal(c *net.TCPConn, e *entry, name string) error {
+	s.stats.refusedInternalHeader()
+	he := &httpmsg.Error{Status: http.StatusBadRequest,
+		Reason: fmt.Sprintf("header field %s is internal to the cluster: clients may not send %s* fields", name, internalPrefix)}
+	resp := he.Response()
+	e.node, e.mode, e.status, e.close = localNode, "refused", he.Status, true
+	n, err := c.Write(resp)
+	e.bytes += int64(n)
+	return err
+}
 
 // localFile is the DS's copy of the file a request names, opened once per
 // request: hetero mode stats it before the handoff, and a fallback then
@@ -122,11 +152,6 @@ func (s *server) serveLocal(c *net.TCPConn, req *httpmsg.Request, e *entry, f *l
 // handOff has node serve req with a handoff: the whole response (handoff
 // mode), or the body after the DS has written the head (hetero mode).
 func (s *server) handOff(ctx context.Context, c *net.TCPConn, req *httpmsg.Request, node string, e *entry, f *localFile) *failure {
-	if req.Header.Has(bodyOnlyHeader) {
-		// The node would take the client's header for the DS's.
-		return &failure{reason: "internal-header", recoverable: true,
-			err: fmt.Errorf("the request carries %s, which only the DS may send", bodyOnlyHeader)}
-	}
 	raw := req.Raw
 	if s.cfg.mode == modeHetero {
 		raw = bodyOnlyRequest(req)

@@ -231,9 +231,13 @@ type failure struct {
 }
 
 // route serves req: by the node the policy picks, then by the next ones
-// if a node fails recoverably, and at last by the DS. An error means the
-// connection must be closed without writing to it.
+// if a node fails recoverably, and at last by the DS. A request with an
+// internal header field is refused first, in every mode. An error means
+// the connection must be closed without writing to it.
 func (s *server) route(ctx context.Context, c *net.TCPConn, rd *httpmsg.Reader, req *httpmsg.Request, e *entry) error {
+	if name := internalField(req.Header); name != "" {
+		return s.refuseInternal(c, e, name)
+	}
 	f := &localFile{}
 	defer f.close()
 	if s.cfg.mode == modeHetero {
