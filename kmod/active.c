@@ -28,6 +28,7 @@
 #include "halfpipe.h"
 #include "netns.h"
 #include "peer.h"
+#include "proto.h"
 
 #define SST_ACT_HASH_BITS	8
 #define SST_ACT_GC_PERIOD	HZ
@@ -84,6 +85,8 @@ struct sst_act_hp {
  * @broken:    a handoff failed after SETUP: the byte stream is lost
  * @acks_stolen: a pure ACK of ours became an ACK_NOW since the last
  *             adoption: acknowledge again once our sequence is current
+ * @last_ack:  the client's highest acknowledgment seen by the hook
+ * @progress:  jiffies when @last_ack last moved (the handoff's liveness)
  */
 struct sst_conn {
 	struct hlist_node node;
@@ -102,6 +105,8 @@ struct sst_conn {
 	bool busy;
 	bool broken;
 	bool acks_stolen;
+	u32 last_ack;
+	unsigned long progress;
 };
 
 struct sst_act_net {
@@ -111,6 +116,7 @@ struct sst_act_net {
 	u64 next_id;
 	u32 seed;
 	bool dying;
+	bool stopped;
 	struct net *net;
 	struct delayed_work gc;
 };
@@ -298,6 +304,10 @@ static bool sst_act_take_done(struct net *net, struct sst_act_hp *ah,
 
 	if (ah->hp.state > SST_HP_SENDING || before(end, ah->hp.seq_start))
 		return false;	/* a copy, or nonsense */
+	if (!sst_wire_cc_valid(d->cwnd, d->ssthresh, d->srtt_us, d->mdev_us)) {
+		sst_stat_inc(sst_net(net), SST_STAT_DROPS);
+		return false;
+	}
 	ah->done = *d;
 	ah->done_ns = ktime_get_ns();
 	ah->hp.seq_end = end;
@@ -536,6 +546,10 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 
 	pending = false;
 	spin_lock(&c->lock);
+	if (after(a, c->last_ack)) {
+		WRITE_ONCE(c->last_ack, a);
+		WRITE_ONCE(c->progress, jiffies);
+	}
 	list_for_each_entry_safe(ah, tmp, &c->hps, link) {
 		if (ah->gone)
 			continue;
@@ -717,6 +731,8 @@ static struct sst_conn *sst_conn_get(struct sst_act_net *an, struct sock *sk)
 	c->client_addr = inet->inet_daddr;
 	c->client_port = inet->inet_dport;
 	c->snd_wscale = tcp_sk(sk)->rx_opt.snd_wscale;
+	c->last_ack = tcp_sk(sk)->snd_una;
+	c->progress = jiffies;
 	sock_hold(sk);
 	c->sk = sk;
 
@@ -753,16 +769,58 @@ static void sst_conn_free(struct sst_act_net *an, struct sst_conn *c)
 }
 
 /*
- * One step of a wait for a condition on the locked socket @sk: sleeps a
- * tick with the socket unlocked. Returns 0 to check the condition again,
- * or -ETIMEDOUT past @deadline, or -EINTR on a signal if @intr.
+ * Liveness of a handoff (no deadline: a response takes as long as it
+ * takes). A wait fails with -ETIMEDOUT once the client has acknowledged
+ * nothing new on the connection for @idle (the hook records every
+ * advance), and with -EHOSTUNREACH once the OS @os has been unheard for
+ * SST_ACT_SILENT_KEEPALIVES keepalive intervals (its KEEPALIVEs stopped:
+ * the node or its module is gone), as the OS's own GC gives up on a
+ * silent DS.
  */
-static int sst_wait_step(struct sock *sk, unsigned long deadline, bool intr)
+#define SST_ACT_SILENT_KEEPALIVES	10
+
+static int sst_liveness(struct net *net, struct sst_conn *c, __be32 os,
+			unsigned long idle)
 {
+	struct sst_net *sn = sst_net(net);
+	u64 limit = (u64)READ_ONCE(sn->config.keepalive_ms) *
+		    SST_ACT_SILENT_KEEPALIVES * NSEC_PER_MSEC;
+	struct sst_peer *peer;
+	u64 heard = 0;
+
+	if (time_after(jiffies, READ_ONCE(c->progress) + idle))
+		return -ETIMEDOUT;
+	if (!os)
+		return 0;
+	rcu_read_lock();
+	peer = sst_peer_lookup_rcu(sn, os);
+	if (peer)
+		heard = READ_ONCE(peer->last_rx_ns);
+	rcu_read_unlock();
+	if (!peer)
+		return -EHOSTUNREACH;
+	/* Never heard: the SETUP's own retransmissions bound that case. */
+	if (heard && ktime_get_ns() - heard > limit)
+		return -EHOSTUNREACH;
+	return 0;
+}
+
+/*
+ * One step of a wait for a condition of the locked socket @sk that no
+ * event of ours signals (its write or retransmit queue emptying): sleeps
+ * a tick with the socket unlocked. Returns 0 to check again, or the
+ * liveness error, or -EINTR on a signal if @intr.
+ */
+static int sst_wait_step(struct sock *sk, struct sst_conn *c, __be32 os,
+			 unsigned long idle, bool intr)
+{
+	int err;
+
 	if (intr && signal_pending(current))
 		return -EINTR;
-	if (time_after(jiffies, deadline))
-		return -ETIMEDOUT;
+	err = sst_liveness(sock_net(sk), c, os, idle);
+	if (err)
+		return err;
 	release_sock(sk);
 	if (intr)
 		schedule_timeout_interruptible(1);
@@ -794,6 +852,42 @@ static bool sst_hp_none(struct sst_conn *c)
 		ret &= ah->gone;
 	spin_unlock_bh(&c->lock);
 	return ret;
+}
+
+static bool sst_hp_settled(const struct sst_act_hp *ah)
+{
+	return READ_ONCE(ah->err) || READ_ONCE(ah->hp.state) >= SST_HP_DONE;
+}
+
+/*
+ * Waits for DATA_DONE (or ABORT, or the SETUP given up) on the locked
+ * socket @sk, sleeping on the connection's wait queue: the control plane
+ * wakes it. It cannot be interrupted (the OS may own the sequence space),
+ * only fail: a client RST (validated by our stack), no client progress
+ * for @idle, or the OS silent (sst_liveness); the liveness is checked
+ * every SST_ACT_LIVENESS_TICK.
+ */
+#define SST_ACT_LIVENESS_TICK	(HZ / 4)
+
+static int sst_wait_data_done(struct sock *sk, struct sst_conn *c,
+			      struct sst_act_hp *ah, unsigned long idle)
+{
+	int err;
+
+	while (!sst_hp_settled(ah)) {
+		if (sk->sk_state == TCP_CLOSE)
+			return sk->sk_err ? -sk->sk_err : -ECONNRESET;
+		err = sst_liveness(sock_net(sk), c,
+				   READ_ONCE(ah->setup_pending) ? 0 :
+				   ah->hp.os_addr, idle);
+		if (err)
+			return err;
+		release_sock(sk);
+		wait_event_timeout(c->wq, sst_hp_settled(ah),
+				   SST_ACT_LIVENESS_TICK);
+		lock_sock(sk);
+	}
+	return 0;
 }
 
 /*
@@ -931,7 +1025,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	struct net *net = sock_net(sk);
 	struct sst_act_net *an = sst_act_net(net);
 	struct sst_net *sn = sst_net(net);
-	unsigned long deadline;
+	unsigned long idle;
 	struct sst_wire_setup *s;
 	struct sst_act_hp *ah;
 	struct sst_conn *c;
@@ -939,8 +1033,8 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	__be32 os;
 	int err = 0;
 
-	deadline = jiffies + msecs_to_jiffies(h->timeout_ms ? :
-					      SST_HANDOFF_DEFAULT_TIMEOUT_MS);
+	idle = msecs_to_jiffies(h->timeout_ms ? :
+				SST_HANDOFF_DEFAULT_TIMEOUT_MS);
 	memcpy(&os, h->os_addr, sizeof(os));
 	s = kzalloc(sizeof(*s) + h->req_len, GFP_KERNEL);
 	ah = kzalloc(sizeof(*ah), GFP_KERNEL);
@@ -967,6 +1061,8 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	drain = sn->config.mode == SST_MODE_DRAIN;
 	mutex_unlock(&sn->lock);
 	c->busy = true;
+	/* Liveness is counted from here: the client may have been quiet. */
+	WRITE_ONCE(c->progress, jiffies);
 
 	/* One sender at a time: everything the DS wrote is on the wire, and
 	 * in drain mode acknowledged, as is every earlier half-pipe. An OS
@@ -975,7 +1071,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	while (!(tcp_write_queue_empty(sk) &&
 		 (!drain || (tcp_rtx_queue_empty(sk) && sst_hp_none(c))) &&
 		 !sst_hp_on_os(c, os))) {
-		err = sst_wait_step(sk, deadline, true);
+		err = sst_wait_step(sk, c, 0, idle, true);
 		if (err)
 			break;
 	}
@@ -1033,16 +1129,8 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	 * DS does not know where the client's byte stream stands, so the
 	 * connection is unusable: the caller must close it.
 	 */
-	while (!READ_ONCE(ah->err) && READ_ONCE(ah->hp.state) < SST_HP_DONE) {
-		/* A client RST (validated by our stack) ends it early. */
-		if (sk->sk_state == TCP_CLOSE) {
-			err = sk->sk_err ? -sk->sk_err : -ECONNRESET;
-			break;
-		}
-		err = sst_wait_step(sk, deadline, false);
-		if (err)
-			break;
-	}
+	WRITE_ONCE(c->progress, jiffies);
+	err = sst_wait_data_done(sk, c, ah, idle);
 	if (err) {
 		if (err == -ETIMEDOUT)
 			sst_stat_inc(sn, SST_STAT_TIMEOUTS);
@@ -1058,7 +1146,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	 * jump to E (its retransmit queue would lose its anchor).
 	 */
 	while (!tcp_rtx_queue_empty(sk)) {
-		err = sst_wait_step(sk, deadline, false);
+		err = sst_wait_step(sk, c, 0, idle, false);
 		if (err)
 			break;
 	}
@@ -1141,11 +1229,22 @@ static int __net_init sst_act_net_init(struct net *net)
 	return ret;
 }
 
-/* Before any exit: no hook, no GC once the main state starts going. */
-static void __net_exit sst_act_net_pre_exit(struct net *net)
+/**
+ * sst_active_net_stop - no hook, no GC once the namespace's main state goes
+ * @net: the namespace
+ *
+ * Called from the main state's pre_exit, so that it runs first both when a
+ * namespace goes and when the module does (unregister_pernet_subsys() of
+ * the main state frees it before the active layer's own ops would run).
+ * Idempotent.
+ */
+void sst_active_net_stop(struct net *net)
 {
 	struct sst_act_net *an = sst_act_net(net);
 
+	if (an->stopped)
+		return;
+	an->stopped = true;
 	nf_unregister_net_hooks(net, sst_act_nf_ops, ARRAY_SIZE(sst_act_nf_ops));
 	spin_lock_bh(&an->lock);
 	an->dying = true;
@@ -1153,18 +1252,22 @@ static void __net_exit sst_act_net_pre_exit(struct net *net)
 	cancel_delayed_work_sync(&an->gc);
 }
 
-/*
- * Runs after the control plane of the namespace is gone (the active layer
- * registers its pernet state first, so it exits last): every callback of
- * a pending SETUP or RESET has run. Connections are left only when the
- * module goes away under live DS sockets.
+/**
+ * sst_active_net_cleanup - free the connections of a namespace
+ * @net: the namespace
+ *
+ * Called from the main state's exit after the control plane is gone, so
+ * every callback of a pending SETUP or RESET has run, and while the main
+ * state (its half-pipe list) still exists. Connections are left only when
+ * the module goes away under live DS sockets.
  */
-static void __net_exit sst_act_net_exit(struct net *net)
+void sst_active_net_cleanup(struct net *net)
 {
 	struct sst_act_net *an = sst_act_net(net);
 	struct sst_act_hp *ah, *n;
 	struct sst_conn *c, *tmp;
 
+	sst_active_net_stop(net);
 	list_for_each_entry_safe(c, tmp, &an->list, all) {
 		spin_lock_bh(&c->lock);
 		list_for_each_entry_safe(ah, n, &c->hps, link) {
@@ -1178,9 +1281,15 @@ static void __net_exit sst_act_net_exit(struct net *net)
 	}
 }
 
+/* Only reached without the main state (module init failed after us). */
+static void __net_exit sst_act_net_exit(struct net *net)
+{
+	sst_active_net_stop(net);
+	WARN_ON_ONCE(!list_empty(&sst_act_net(net)->list));
+}
+
 static struct pernet_operations sst_act_net_ops = {
 	.init = sst_act_net_init,
-	.pre_exit = sst_act_net_pre_exit,
 	.exit = sst_act_net_exit,
 	.id = &sst_act_net_id,
 	.size = sizeof(struct sst_act_net),

@@ -7,10 +7,13 @@
 
 #include <uapi/linux/splitstack.h>
 
+struct net;
 struct socket;
 
 int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 		       const void *req);
+void sst_active_net_stop(struct net *net);
+void sst_active_net_cleanup(struct net *net);
 int sst_active_init(void);
 void sst_active_exit(void);
 

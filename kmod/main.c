@@ -50,11 +50,19 @@ static int __net_init sst_net_init(struct net *net)
 	return 0;
 }
 
+/* The active layer's hooks and GC use this state: stop them first. */
+static void __net_exit sst_net_pre_exit(struct net *net)
+{
+	sst_active_net_stop(net);
+}
+
 static void __net_exit sst_net_exit(struct net *net)
 {
 	struct sst_net *sn = sst_net(net);
 
 	sst_ctrl_exit(sn);
+	/* Every control-plane callback has run; the half-pipe list lives. */
+	sst_active_net_cleanup(net);
 	sst_peers_flush(sn);
 	memzero_explicit(&sn->config, sizeof(sn->config));
 	free_percpu(sn->stats);
@@ -63,6 +71,7 @@ static void __net_exit sst_net_exit(struct net *net)
 
 static struct pernet_operations sst_net_ops = {
 	.init = sst_net_init,
+	.pre_exit = sst_net_pre_exit,
 	.exit = sst_net_exit,
 	.id = &sst_net_id,
 	.size = sizeof(struct sst_net),

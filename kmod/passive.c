@@ -50,6 +50,7 @@
 #include "netns.h"
 #include "passive.h"
 #include "peer.h"
+#include "proto.h"
 #include "ulp.h"
 
 #define SST_PV_HASH_BITS	8
@@ -749,6 +750,10 @@ static bool sst_setup_valid(const struct sst_wire_setup *s, u32 len)
 	} else if (s->snd_wscale || s->rcv_wscale) {
 		return false;
 	}
+	/* tcp_snd_cwnd_set() WARNs on a cwnd that is negative as an int. */
+	if (!sst_wire_cc_valid(s->cwnd, s->ssthresh, s->srtt_us, s->mdev_us) ||
+	    be32_to_cpu(s->rto_ms) > SST_WIRE_MAX_RTO_MS)
+		return false;
 	if (!s->client_port || !s->vip_port || !s->os_port ||
 	    ipv4_is_multicast(s->client_addr) ||
 	    ipv4_is_zeronet(s->client_addr) ||

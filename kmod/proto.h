@@ -9,6 +9,7 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <asm/byteorder.h>
 #include <uapi/linux/splitstack.h>
 
 #define SST_WIRE_HDR_LEN	sizeof(struct sst_wire_hdr)
@@ -97,5 +98,17 @@ enum sst_replay_verdict sst_replay_check(struct sst_replay *r, u32 epoch,
 					 u32 seq);
 void sst_replay_settle(struct sst_replay *r, u32 epoch, u32 seq,
 		       enum sst_replay_outcome outcome);
+
+/* The congestion state of a SETUP or DATA_DONE is in the range the
+ * kernel's TCP accepts (uapi: SST_WIRE_MAX_*).
+ */
+static inline bool sst_wire_cc_valid(__be32 cwnd, __be32 ssthresh,
+				     __be32 srtt_us, __be32 mdev_us)
+{
+	return be32_to_cpu(cwnd) <= SST_WIRE_MAX_CWND &&
+	       be32_to_cpu(ssthresh) <= SST_WIRE_MAX_SSTHRESH &&
+	       be32_to_cpu(srtt_us) <= SST_WIRE_MAX_SRTT &&
+	       be32_to_cpu(mdev_us) <= SST_WIRE_MAX_MDEV;
+}
 
 #endif /* _SST_PROTO_H */

@@ -107,6 +107,10 @@ static int sst_ulp_disconnect(struct sock *sk, int flags)
 	tp->repair = 1;		/* tcp_disconnect() sends no RST */
 	ret = pv->base_prot->disconnect(sk, flags);
 	tp->repair = repair;
+	/* The half-pipe is dead (a listener closed with it still queued, or
+	 * connect(AF_UNSPEC)): the DS must hear it, by ABORT, at once.
+	 */
+	sst_passive_closed(pv, SST_PV_F_CLOSED);
 	return ret;
 }
 

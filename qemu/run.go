@@ -80,6 +80,11 @@ type Config struct {
 	// Console, if set, receives the serial console as it is produced.
 	Console io.Writer
 
+	// NICs are virtio-net devices, each one end of a point-to-point link
+	// to another guest (see Link). In the guest they are eth0, eth1, ...
+	// in this order, once the scenario has run `modprobe virtio_net`.
+	NICs []NIC
+
 	// WorkDir is the host directory exported as /sst. Empty: a temporary
 	// directory, removed after the run. A caller-provided directory is kept
 	// (scenario artifacts stay there); .sst/ inside it is harness state.
@@ -272,7 +277,7 @@ func qemuArgs(cfg Config, initrd, dir string) []string {
 	if cfg.Shell {
 		serial = "mon:stdio" // Ctrl-A X quits, Ctrl-C goes to the guest
 	}
-	return []string{
+	return append([]string{
 		"-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
 		// Single-threaded TCG: with one host thread per vCPU (MTTCG) a
 		// kernel patching its own text (static keys, text_poke_bp) races
@@ -285,7 +290,7 @@ func qemuArgs(cfg Config, initrd, dir string) []string {
 		"-nic", "none",
 		"-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
 		"-virtfs", "local,path=" + qemuEscape(dir) + ",mount_tag=sst,security_model=none,multidevs=remap",
-	}
+	}, nicArgs(cfg.NICs)...)
 }
 
 // qemuEscape doubles commas, QEMU's option separator.

@@ -266,3 +266,134 @@ sst_rmmod() {
 		rmmod splitstack || fail "rmmod splitstack"
 	fi
 }
+
+# ---- a cluster of guests (one kernel per node) ------------------------------
+#
+# The same addresses as topo_up, but OS1 and OS2 are other guests, joined
+# to the DS's guest by virtio-net links (qemu.Link, tests/cluster_test.go):
+#
+#	DS guest:  client -- router -- lan (br0) --uplink1 (link 0)-- OS1 guest: os1 (eth0)
+#	                                   |  \--ds                          10.0.1.3
+#	                                   \--uplink2 (link 1)------ OS2 guest: os2 (eth0)
+#	                                                                  10.0.1.4
+#
+# Every guest runs the same scenario with SST_ROLE=ds|os1|os2; a node's
+# netns has the node's name in every guest, so `n os1 ...` works in the
+# OS1 guest. The DS guest's scenario drives the test; the OS guests wait
+# for it with cluster_wait_done, then check their own node.
+
+# _nics_up N: load virtio_net and wait for eth0..eth(N-1).
+_nics_up() {
+	local i=0
+	modprobe -q virtio_net 2>/dev/null || true # built in on some kernels
+	while [ $i -lt "$1" ]; do
+		wait_until 10 test -e "/sys/class/net/eth$i" || fail "no eth$i in the guest (virtio-net)"
+		i=$((i + 1))
+	done
+}
+
+# _host_up NS IP: the LVS-DR address plan of a DS or OS node in NS.
+_host_up() {
+	_ip "$1" <<-EOF
+		link set lo up
+		link set eth0 up
+		addr add $TOPO_VIP/32 dev lo
+		addr add $2/24 dev eth0
+		route add default via $TOPO_ROUTER_LAN_IP
+	EOF
+	_offloads_off "$1" eth0
+	_sysctl "$1" net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+		net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
+}
+
+# topo_cluster_up ROLE: this guest's part of the cluster topology.
+topo_cluster_up() {
+	local role="$1" ip
+	modprobe -qa veth sch_netem bridge || fail "modprobe veth sch_netem bridge"
+	sysctl -qw net.core.devconf_inherit_init_net=1 \
+		net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null ||
+		fail "sysctl: disable IPv6"
+	case $role in
+	ds)
+		_nics_up 2
+		TOPO_NS="client router lan ds"
+		ip -batch - <<-EOF || fail "topo_cluster_up: namespaces and links"
+			netns add client
+			netns add router
+			netns add lan
+			netns add ds
+			link set eth0 name uplink1
+			link set uplink1 netns lan
+			link set eth1 name uplink2
+			link set uplink2 netns lan
+			link add eth0 netns client type veth peer name eth0 netns router
+			link add router netns lan type veth peer name eth1 netns router
+			link add ds netns lan type veth peer name eth0 netns ds
+		EOF
+		_ip client <<-EOF
+			link set lo up
+			link set eth0 up
+			addr add $TOPO_CLIENT_IP/24 dev eth0
+			route add default via $TOPO_ROUTER_IP
+		EOF
+		_offloads_off client eth0
+		_ip router <<-EOF
+			link set lo up
+			link set eth0 up
+			link set eth1 up
+			addr add $TOPO_ROUTER_IP/24 dev eth0
+			addr add $TOPO_ROUTER_LAN_IP/24 dev eth1
+			route add $TOPO_VIP/32 via $TOPO_DS_IP
+		EOF
+		_offloads_off router eth0 eth1
+		_sysctl router net.ipv4.ip_forward=1
+		_ip lan <<-EOF
+			link set lo up
+			link add br0 type bridge forward_delay 0
+			link set br0 up
+			link set router master br0 up
+			link set ds master br0 up
+			link set uplink1 master br0 up
+			link set uplink2 master br0 up
+		EOF
+		_offloads_off lan router ds uplink1 uplink2
+		_host_up ds "$TOPO_DS_IP"
+		# The OS guests may still be booting: wait for both.
+		for ip in "$TOPO_OS1_IP" "$TOPO_OS2_IP"; do
+			wait_until 120 n router busybox ping -c1 -W1 -q "$ip" >/dev/null ||
+				fail "topo_cluster_up: router cannot reach $ip (OS guest down?)"
+		done
+		;;
+	os1 | os2)
+		_nics_up 1
+		TOPO_NS="$role"
+		ip netns add "$role" || fail "netns add $role"
+		ip link set eth0 netns "$role" || fail "eth0 to netns $role"
+		ip=$TOPO_OS1_IP
+		[ "$role" = os2 ] && ip=$TOPO_OS2_IP
+		_host_up "$role" "$ip"
+		;;
+	*) fail "topo_cluster_up: role must be ds, os1 or os2, not '$role'" ;;
+	esac
+	log "cluster topology up ($role)"
+}
+
+# cluster_wait_done [TIMEOUT_S=1800]: on an OS guest, wait until the DS
+# guest's scenario has ended (the harness creates /sst/.sst/done).
+cluster_wait_done() {
+	wait_until "${1:-1800}" test -e "$SST/.sst/done" || fail "the DS guest never finished"
+}
+
+# cluster_keys ROLE: the key ($SST_KEY, the same in every guest) and the
+# peers of this node.
+cluster_keys() {
+	local ns="$1"
+	[ -n "${SST_KEY:-}" ] || fail "cluster_keys: no SST_KEY"
+	n "$ns" sstctl config set key "$SST_KEY" || fail "key on $ns"
+	if [ "$ns" = ds ]; then
+		n ds sstctl peers add "$TOPO_OS1_IP" || fail "peer os1 on ds"
+		n ds sstctl peers add "$TOPO_OS2_IP" || fail "peer os2 on ds"
+	else
+		n "$ns" sstctl peers add "$TOPO_DS_IP" || fail "peer ds on $ns"
+	fi
+}

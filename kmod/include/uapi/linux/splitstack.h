@@ -448,8 +448,12 @@ struct sst_wire_ack {
  * The OS drops (SST_STAT_DROPS) a SETUP whose length is not sizeof() +
  * @req_len, with @req_len 0 or above SST_HANDOFF_MAX_REQ, an unknown
  * @opts or @flags bit, @mss outside 88..65480, a window scale above 14 (or
- * non-zero without SST_SETUP_OPT_WSCALE), a zero port, or a client address
- * that is not unicast. A copy of a SETUP it already has (same peer,
+ * non-zero without SST_SETUP_OPT_WSCALE), a zero port, a client address
+ * that is not unicast, or congestion state out of range: @cwnd above
+ * SST_WIRE_MAX_CWND, @ssthresh above SST_WIRE_MAX_SSTHRESH, @srtt_us
+ * above SST_WIRE_MAX_SRTT, @mdev_us above SST_WIRE_MAX_MDEV, @rto_ms
+ * above SST_WIRE_MAX_RTO_MS (0 means "not carried" for each; the same
+ * limits apply to DATA_DONE on the DS). A copy of a SETUP it already has (same peer,
  * @conn_id and @seq) is acknowledged but not acted on again. A SETUP for
  * a 4-tuple that already has a live half-pipe on the OS is refused with
  * an SST_MSG_ABORT for its @seq (and counted in SST_STAT_DROPS) but
@@ -457,6 +461,15 @@ struct sst_wire_ack {
  * be built or handed to a listener on @vip_addr:@os_port. A dropped SETUP
  * is not acknowledged.
  */
+/* Congestion state a peer may carry: what a kernel's own TCP can reach
+ * (srtt and mdev as stored, shifted; the RTO cap is TCP_RTO_MAX, 120 s).
+ */
+#define SST_WIRE_MAX_CWND	(1U << 20)
+#define SST_WIRE_MAX_SSTHRESH	0x7fffffffU
+#define SST_WIRE_MAX_SRTT	(120000000U << 3)
+#define SST_WIRE_MAX_MDEV	(120000000U << 2)
+#define SST_WIRE_MAX_RTO_MS	120000U
+
 struct sst_wire_setup {
 	__be32 client_addr;
 	__be32 vip_addr;
