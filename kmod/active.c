@@ -81,11 +81,14 @@ struct sst_act_hp {
  * @client_port: the client's port
  * @vip_port:  the service port
  * @snd_wscale: the shift of the client's advertised window
+ * @users:     handoff calls holding it (under sst_act_net.lock): the GC
+ *             frees only connections nobody holds
  * @busy:      a handoff is in progress (set under the socket lock)
  * @broken:    a handoff failed after SETUP: the byte stream is lost
  * @acks_stolen: a pure ACK of ours became an ACK_NOW since the last
  *             adoption: acknowledge again once our sequence is current
  * @last_ack:  the client's highest acknowledgment seen by the hook
+ * @right:     the right edge of the client's window in its newest segment
  * @progress:  jiffies when @last_ack last moved (the handoff's liveness)
  */
 struct sst_conn {
@@ -102,10 +105,12 @@ struct sst_conn {
 	__be16 client_port;
 	__be16 vip_port;
 	u8 snd_wscale;
+	unsigned int users;
 	bool busy;
 	bool broken;
 	bool acks_stolen;
 	u32 last_ack;
+	u32 right;
 	unsigned long progress;
 };
 
@@ -525,7 +530,11 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 	rcu_read_lock();
 	c = sst_conn_find_rcu(an, iph->daddr, th->dest, iph->saddr,
 			      th->source);
-	if (!c)
+	/*
+	 * A closed socket's connection waits for the GC: a client that
+	 * reuses the port (a new handshake) must not get its numbers.
+	 */
+	if (!c || READ_ONCE(c->sk->sk_state) == TCP_CLOSE)
 		goto out;
 	thlen = th->doff * 4;
 	if (thlen < sizeof(*th) || skb_ensure_writable(skb, ihl + thlen))
@@ -550,6 +559,7 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 		WRITE_ONCE(c->last_ack, a);
 		WRITE_ONCE(c->progress, jiffies);
 	}
+	c->right = right;
 	list_for_each_entry_safe(ah, tmp, &c->hps, link) {
 		if (ah->gone)
 			continue;
@@ -706,19 +716,16 @@ static const struct nf_hook_ops sst_act_nf_ops[] = {
 
 /* ---------------------------------------------------------- handoff */
 
-/* Finds or creates the connection of @sk. Context: process. */
+/*
+ * Finds or creates the connection of @sk and holds it (@users) against
+ * the GC, which would otherwise free it under the caller once a client
+ * RST closes the socket. Release with sst_conn_put(). Context: process.
+ */
 static struct sst_conn *sst_conn_get(struct sst_act_net *an, struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct sst_conn *c, *found;
 	u32 h;
-
-	rcu_read_lock();
-	c = sst_conn_find_rcu(an, inet->inet_saddr, inet->inet_sport,
-			      inet->inet_daddr, inet->inet_dport);
-	rcu_read_unlock();
-	if (c)
-		return c->sk == sk ? c : ERR_PTR(-EBUSY);
 
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
@@ -732,9 +739,9 @@ static struct sst_conn *sst_conn_get(struct sst_act_net *an, struct sock *sk)
 	c->client_port = inet->inet_dport;
 	c->snd_wscale = tcp_sk(sk)->rx_opt.snd_wscale;
 	c->last_ack = tcp_sk(sk)->snd_una;
+	c->right = tcp_sk(sk)->snd_una + tcp_sk(sk)->snd_wnd;
 	c->progress = jiffies;
-	sock_hold(sk);
-	c->sk = sk;
+	c->users = 1;
 
 	h = sst_act_hash(an, c->vip_addr, c->vip_port, c->client_addr,
 			 c->client_port);
@@ -742,26 +749,47 @@ static struct sst_conn *sst_conn_get(struct sst_act_net *an, struct sock *sk)
 	found = an->dying ? ERR_PTR(-ENETDOWN) :
 		sst_conn_find_rcu(an, c->vip_addr, c->vip_port,
 				  c->client_addr, c->client_port);
+	if (!IS_ERR_OR_NULL(found) && found->sk != sk &&
+	    READ_ONCE(found->sk->sk_state) == TCP_CLOSE) {
+		/* The client reused the port of a closed connection that the
+		 * GC has not freed yet: out of the hash, left to the GC.
+		 */
+		hlist_del_init_rcu(&found->node);
+		found = NULL;
+	}
+	if (!IS_ERR_OR_NULL(found)) {
+		if (found->sk == sk)
+			found->users++;
+		else
+			found = ERR_PTR(-EBUSY);
+	}
 	if (!found) {
+		sock_hold(sk);
+		c->sk = sk;
 		c->id = ++an->next_id;
 		hlist_add_head_rcu(&c->node, &an->hash[h]);
 		list_add_tail(&c->all, &an->list);
 	}
 	spin_unlock_bh(&an->lock);
 	if (found) {
-		sock_put(sk);
 		kfree(c);
-		return IS_ERR(found) || found->sk != sk ? ERR_PTR(-EBUSY) :
-		       found;
+		return found;
 	}
 	return c;
+}
+
+static void sst_conn_put(struct sst_act_net *an, struct sst_conn *c)
+{
+	spin_lock_bh(&an->lock);
+	c->users--;
+	spin_unlock_bh(&an->lock);
 }
 
 /* Unhashes and frees @c. Context: process; no half-pipe left. */
 static void sst_conn_free(struct sst_act_net *an, struct sst_conn *c)
 {
 	spin_lock_bh(&an->lock);
-	hlist_del_rcu(&c->node);
+	hlist_del_init_rcu(&c->node);	/* sst_conn_get() may have done it */
 	list_del(&c->all);
 	spin_unlock_bh(&an->lock);
 	sock_put(c->sk);
@@ -972,13 +1000,20 @@ static void sst_setup_fill(struct sock *sk, struct sst_wire_setup *s,
 	s->req_len = htonl(req_len);
 }
 
-/* Takes over the OS's end point E. Context: socket locked, queues empty. */
+/*
+ * Takes over the OS's end point E, with the client's window as it stands
+ * (right edge @right: snd_wnd counts from snd_una, which jumps to E) and
+ * the clock of a sender that has just sent (lsndtime: else the next write
+ * restarts the adopted cwnd as after an idle period).
+ * Context: socket locked, queues empty.
+ */
 static void sst_adopt(struct sock *sk, const struct sst_wire_data_done *d,
-		      u64 done_ns)
+		      u64 done_ns, u32 right)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 e = be32_to_cpu(d->seq_end), ts = be32_to_cpu(d->tsval);
 	u32 now = sst_tcp_tsval_now(tp);
+	s32 wnd = (s32)(right - e);
 
 	/*
 	 * The OS's clock has gone on since it stamped DATA_DONE: follow it,
@@ -997,6 +1032,10 @@ static void sst_adopt(struct sock *sk, const struct sst_wire_data_done *d,
 	tp->undo_marker = 0;
 	tp->tlp_high_seq = 0;
 	tp->snd_wl1 = tp->rcv_nxt;
+	tp->snd_wnd = wnd > 0 ? wnd : 0;
+	tp->max_window = max(tp->max_window, tp->snd_wnd);
+	tp->lsndtime = tcp_jiffies32;
+	tp->snd_cwnd_stamp = tcp_jiffies32;
 	/* Our TSval never goes below what the client has seen. */
 	if (after(ts, now))
 		tp->tsoffset += ts - now + 1;
@@ -1027,6 +1066,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	struct sst_net *sn = sst_net(net);
 	unsigned long idle;
 	struct sst_wire_setup *s;
+	u32 right;
 	struct sst_act_hp *ah;
 	struct sst_conn *c;
 	bool drain;
@@ -1153,7 +1193,10 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	if (err)
 		c->broken = true;
 	if (!err) {
-		sst_adopt(sk, &ah->done, ah->done_ns);
+		spin_lock_bh(&c->lock);
+		right = c->right;
+		spin_unlock_bh(&c->lock);
+		sst_adopt(sk, &ah->done, ah->done_ns, right);
 		/* The OSes may not have acknowledged all we received. */
 		if (READ_ONCE(c->acks_stolen)) {
 			WRITE_ONCE(c->acks_stolen, false);
@@ -1165,6 +1208,7 @@ out_busy:
 	c->busy = false;
 out_unlock:
 	release_sock(sk);
+	sst_conn_put(an, c);
 out_free:
 	/* Ours alone until it is linked (refcount 0), then shared. */
 	if (ah && refcount_read(&ah->ref))
@@ -1198,7 +1242,7 @@ static void sst_act_gc(struct work_struct *work)
 			if (closed && ah->hp.state != SST_HP_RESET)
 				sst_act_send_reset(an->net, ah);
 		}
-		if (closed && !c->busy && list_empty(&c->hps))
+		if (closed && !c->users && list_empty(&c->hps))
 			list_move(&c->all, &dead);
 		spin_unlock(&c->lock);
 	}
