@@ -34,9 +34,10 @@
 // signal during that wait makes it call the ioctl again.)
 // Once the SETUP is out, the OS may own the connection's sequence space,
 // and the kernel waits uninterruptibly: neither cancelling ctx nor a
-// signal ends the call, only DATA_DONE, a failure or the timeout do. The
-// timeout is [Options.Timeout] (the module's default of 30 s when 0),
-// bounded by ctx's deadline.
+// signal ends the call, only DATA_DONE, a failure or the progress bound
+// do: [Options.Timeout] (the module's default of 60 s when 0, at most the
+// time left before ctx's deadline) without the client acknowledging
+// anything new.
 //
 // While a handoff is in progress the connection belongs to it: do not
 // read, write or close it from another goroutine (a Close waits for the
@@ -88,18 +89,22 @@ const MaxRequest = 16 * 1024
 
 const (
 	// defaultTimeout is SST_HANDOFF_DEFAULT_TIMEOUT_MS.
-	defaultTimeout = 30 * time.Second
+	defaultTimeout = 60 * time.Second
 	// maxTimeout is SST_HANDOFF_MAX_TIMEOUT_MS.
 	maxTimeout = 600 * time.Second
 )
 
 // Options tunes a handoff.
 type Options struct {
-	// Timeout bounds the wait for the OS to finish the response. 0 is the
-	// module's default (SST_HANDOFF_DEFAULT_TIMEOUT_MS, 30 s); a value
-	// above SST_HANDOFF_MAX_TIMEOUT_MS (10 min) is clamped to it; a
-	// negative value is an argument error. The deadline of the call's
-	// context bounds it too: the earlier of the two wins.
+	// Timeout is a progress bound, not a deadline: the handoff fails
+	// with [ErrTimeout] once the client has acknowledged nothing new for
+	// that long (a response that keeps the client acknowledging takes as
+	// long as it takes; an OS that falls silent fails it sooner, with
+	// [ErrConnLost]). 0 is the module's default
+	// (SST_HANDOFF_DEFAULT_TIMEOUT_MS, 60 s); a value above
+	// SST_HANDOFF_MAX_TIMEOUT_MS (10 min) is clamped to it; a negative
+	// value is an argument error. A context deadline shortens the bound
+	// to the time left, no more.
 	Timeout time.Duration
 }
 
@@ -123,9 +128,10 @@ var (
 	// caller's, who may serve the request itself or try another OS.
 	ErrRefused = errors.New("the OS refused the half-pipe")
 
-	// ErrTimeout (ETIMEDOUT): the OS did not report the response complete
-	// within the timeout. The connection is unusable: close it.
-	ErrTimeout = errors.New("the OS did not complete the response in time")
+	// ErrTimeout (ETIMEDOUT): the client acknowledged nothing new for the
+	// progress bound ([Options.Timeout]): the client is gone or stuck.
+	// Close the connection.
+	ErrTimeout = errors.New("the client made no progress for the handoff's progress bound")
 
 	// ErrConnLost (ECONNRESET, ENOTCONN, EPIPE): the connection died, the
 	// OS's half-pipe died after sending, or an earlier handoff on the

@@ -487,8 +487,16 @@ func runDS(args []string) {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
+			// The module must say the half-pipe died, before it sent anything.
+			m, err := d.await(wire.TypeAbort, connID, pending, 10*time.Second)
+			if err != nil {
+				fatalf("conn %d: no ABORT after its listener closed: %v", i, err)
+			}
+			if len(m.Body) != 8 || be.Uint32(m.Body) != st.sndNxt || be.Uint32(m.Body[4:]) != st.sndNxt {
+				fatalf("conn %d: ABORT body %x, want seq_start = seq_end = %d", i, m.Body, st.sndNxt)
+			}
 			d.reliable(wire.TypeReset, connID, be.AppendUint32(nil, st.sndNxt))
-			logf("conn %d: no DATA_DONE expected (listener closed before accept), RESET acknowledged", i)
+			logf("conn %d: ABORT (nothing sent) after its listener closed before accept, RESET acknowledged", i)
 			continue
 		}
 		m, err := d.await(wire.TypeDataDone, connID, pending, *doneTimeout)
@@ -551,18 +559,32 @@ func negativeChecks(d *ds, connID uint64, body []byte, start uint32) {
 		binary.BigEndian.Uint32(m.Body[4:]) != start {
 		fatalf("ABORT body %x, want seq_start = seq_end = %d (nothing sent)", m.Body, start)
 	}
-	bad := append([]byte(nil), body...)
-	binary.BigEndian.PutUint32(bad[68:], uint32(len(body))) // req_len disagrees
-	seq := d.send(wire.TypeSetup, wire.FlagReliable, connID+0x2000, bad)
-	deadline := time.After(time.Second)
-	for wait := true; wait; {
-		select {
-		case m := <-d.rx:
-			if a, err := wire.ParseAck(m.Body); m.Type == wire.TypeAck && err == nil && a.Seq == seq {
-				fatalf("malformed SETUP acknowledged")
+	// Malformed, or carrying congestion state no TCP of ours could have
+	// (a cwnd negative as an int WARNs in tcp_snd_cwnd_set): dropped.
+	for i, bad := range []struct {
+		what string
+		off  int
+		v    uint32
+	}{
+		{"req_len disagrees", 68, uint32(len(body))},
+		{"cwnd 2^31", 48, 1 << 31},
+		{"cwnd 2^20+1", 48, 1<<20 + 1},
+		{"srtt above 120 s", 56, 120000001 << 3},
+		{"rto above 120 s", 64, 120001},
+	} {
+		b := append([]byte(nil), body...)
+		binary.BigEndian.PutUint32(b[bad.off:], bad.v)
+		seq := d.send(wire.TypeSetup, wire.FlagReliable, connID+0x2000+uint64(i), b)
+		deadline := time.After(time.Second)
+		for wait := true; wait; {
+			select {
+			case m := <-d.rx:
+				if a, err := wire.ParseAck(m.Body); m.Type == wire.TypeAck && err == nil && a.Seq == seq {
+					fatalf("malformed SETUP (%s) acknowledged", bad.what)
+				}
+			case <-deadline:
+				wait = false
 			}
-		case <-deadline:
-			wait = false
 		}
 	}
 	logf("duplicate SETUP ignored, conflicting SETUP refused with ABORT, malformed SETUP not acknowledged")

@@ -39,7 +39,10 @@
  *                   or it did not acknowledge the SETUP and the client
  *                   acknowledged nothing past the DS's data meanwhile
  *                   (a RESET is sent in case the OS is only silent): the
- *                   connection is unchanged and still the caller's
+ *                   connection is unchanged and still the caller's. An
+ *                   OS that goes silent later (no message, KEEPALIVEs
+ *                   included, for 10 keepalive intervals) fails the
+ *                   handoff with ECONNRESET
  *   ECONNREFUSED    the OS refused the half-pipe before sending anything
  *                   (no listener on @os_port, the 4-tuple still live
  *                   there, no memory): the connection is unchanged and
@@ -57,8 +60,13 @@
  *                   sending (its ABORT), or an earlier handoff on it
  *                   failed after its SETUP (the byte stream is lost: close
  *                   the connection)
- *   ETIMEDOUT       the OS did not report DATA_DONE within @timeout_ms
- *                   (the connection is then unusable, as for ECONNRESET)
+ *   ETIMEDOUT       the client made no progress for @timeout_ms: it
+ *                   acknowledged nothing new while the handoff waited
+ *                   (for the DS's own data to drain before the SETUP, or
+ *                   for DATA_DONE after it): the client is gone or stuck;
+ *                   close the connection. There is no deadline: a
+ *                   response that keeps the client acknowledging takes
+ *                   as long as it takes
  *   EINTR           interrupted by a signal before the SETUP was sent
  *
  * On success the ioctl returns 0 and @sent holds the number of response
@@ -131,7 +139,7 @@
  * datagram with room to spare and within a dozen IP fragments on a LAN.
  */
 #define SST_HANDOFF_MAX_REQ		(16 * 1024)
-#define SST_HANDOFF_DEFAULT_TIMEOUT_MS	30000
+#define SST_HANDOFF_DEFAULT_TIMEOUT_MS	60000
 #define SST_HANDOFF_MAX_TIMEOUT_MS	600000
 
 /* No flags are defined yet; every bit is reserved. */
@@ -147,7 +155,9 @@
  * @os_port:    TCP port the OS application listens on, host byte order
  * @os_addr:    OS address, network byte order; AF_INET uses the first 4
  *              bytes, the rest must be zero
- * @timeout_ms: how long to wait for DATA_DONE, 0 for the default
+ * @timeout_ms: progress bound: the handoff fails (ETIMEDOUT) once the
+ *              client has acknowledged nothing new for this long; 0 for
+ *              SST_HANDOFF_DEFAULT_TIMEOUT_MS. Not a deadline
  * @reserved0:  must be zero
  * @sent:       output: response bytes the OS sent
  * @reserved:   must be zero
