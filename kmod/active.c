@@ -1014,6 +1014,7 @@ static void sst_adopt(struct sock *sk, const struct sst_wire_data_done *d,
 	u32 e = be32_to_cpu(d->seq_end), ts = be32_to_cpu(d->tsval);
 	u32 now = sst_tcp_tsval_now(tp);
 	s32 wnd = (s32)(right - e);
+	u32 jump = e - tp->snd_una;
 
 	/*
 	 * The OS's clock has gone on since it stamped DATA_DONE: follow it,
@@ -1033,7 +1034,15 @@ static void sst_adopt(struct sock *sk, const struct sst_wire_data_done *d,
 	tp->tlp_high_seq = 0;
 	tp->snd_wl1 = tp->rcv_nxt;
 	tp->snd_wnd = wnd > 0 ? wnd : 0;
-	tp->max_window = max(tp->max_window, tp->snd_wnd);
+	/*
+	 * A client segment clamped to our old range by the hook may still sit
+	 * in the backlog (we hold the socket lock): tcp_ack() drops a segment
+	 * acknowledging below snd_una - max_window, its payload (a pipelined
+	 * request, a FIN) with it. Widen max_window by the jump (bounded by
+	 * the largest window TCP can express) so that it is an old ACK.
+	 */
+	tp->max_window = min_t(u32, max_t(u32, tp->max_window + jump,
+					  tp->snd_wnd), 1U << 30);
 	tp->lsndtime = tcp_jiffies32;
 	tp->snd_cwnd_stamp = tcp_jiffies32;
 	/* Our TSval never goes below what the client has seen. */

@@ -12,7 +12,7 @@ pkgs=(
 	# QEMU harness
 	qemu-system-x86 busybox-static cpio xz-utils zstd
 	# scenarios and real clients
-	iproute2 ethtool tcpdump curl httperf
+	iproute2 ethtool tcpdump curl httperf python3
 	# kernel hygiene: checkpatch.pl comes from the source tarball
 	linux-source-6.1 sparse
 )

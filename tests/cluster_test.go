@@ -126,4 +126,3 @@ func runCluster(t *testing.T, k qemu.Kernel, ko, bin, www, script string, timeou
 		t.Fatalf("cluster on %s: %v", k.Version, err)
 	}
 }
-

@@ -60,6 +60,10 @@ var scenarios = []struct {
 	{"apps-hash-hetero", 5 * time.Minute, 1, map[string]string{"POLICY": "hash", "MODE": "hetero"}},
 	{"apps-lard-forward", 5 * time.Minute, 1, map[string]string{"POLICY": "lard", "MODE": "forward"}},
 	{"apps-fallback", 5 * time.Minute, 1, map[string]string{"POLICY": "rr", "MODE": "handoff", "FALLBACK": "1"}},
+	// Faults beside bystander connections: a client that vanishes
+	// mid-response, sst-ds killed mid-handoff, a client reusing its
+	// port at once, rmmod refused while half-pipes live.
+	{"faults", 6 * time.Minute, 1, nil},
 	// WAN: 175 ms delay and 4% loss towards the client, its receive
 	// buffer 16 KB; bodies up to 64 KB (a 1 MB one takes minutes here).
 	{"handoff-wan", 8 * time.Minute, 1, map[string]string{

@@ -1,0 +1,181 @@
+# Faults on one guest (netns per node), each with other connections
+# running beside it that must be unaffected, and nothing left behind:
+#
+#  1. a client that vanishes mid-response (its link goes down: no FIN, no
+#     RST): the handoff fails on the progress bound (sst-ds -timeout 4s),
+#     the OS is RESET, nothing is left on the OS or the DS;
+#  2. sst-ds killed (SIGKILL) mid-handoff: the OS finishes or is garbage
+#     collected, the client is not left hanging (it gets its response or
+#     its connection ends: curl exits within its bound);
+#  3. a client that reuses its port right after a handed-off connection
+#     closed: the new connection is served at once (no RST, no clamping of
+#     the old connection's numbers onto its handshake);
+#  4. rmmod on an OS with live half-pipes is refused (in use) and changes
+#     nothing; rmmod on the DS with a half-pipe still waiting for the
+#     client's ACK (client link delayed 3 s, sst-ds gone) returns, with no
+#     splat, and the OS garbage-collects what it held.
+set -eu
+. "$SST/lib/topo.sh"
+
+topo_up
+sst_insmod
+sst_cluster
+n ds sstctl config set keepalive 200
+for os in os1 os2; do n "$os" sstctl config set keepalive 200; done
+
+www=/tmp/www
+sst_www "$www" 6k:6144 1m:1048576 10m:10485760
+for os in os1 os2; do
+	n_bg "$os" sst-os -quiet -one-request -listen "$TOPO_VIP:80" -root "$www" 2>"/tmp/$os.log"
+done
+start_ds() {
+	n_bg ds sst-ds -listen "$TOPO_VIP:80" -root "$www" -timeout 4s \
+		-node "os1=$TOPO_OS1_IP:80" -node "os2=$TOPO_OS2_IP:80" 2>>/tmp/ds.log
+	DS_PID=$!
+	wait_for_port ds 80
+}
+start_ds
+for node in os1 os2; do wait_for_port "$node" 80; done
+
+diag() {
+	echo "--- diagnostics"
+	n ds sstctl show halfpipes || true
+	n ds sstctl show stats | grep -vE ' 0$' || true
+	for os in os1 os2; do
+		echo "- $os"
+		n "$os" sstctl show stats | grep -vE ' 0$' || true
+		n "$os" ss -tanoi '( sport = :80 )' | grep -v LISTEN | head -10 || true
+	done
+	tail -20 /tmp/ds.log || true
+}
+os_clean() { # every OS: no socket but the listener
+	for os in os1 os2; do
+		[ -z "$(n "$os" ss -Htan '( sport = :80 )' | grep -v LISTEN)" ] || return 1
+	done
+}
+ds_clean() { [ "$(n ds sstctl -j show halfpipes)" = "[]" ]; }
+want=$(sha256sum "$www/os1/1m" | cut -d' ' -f1)
+# bystander N: a curl fetching 1 MB twice from each OS; must succeed.
+bystander() {
+	n_bg client sh -c "curl -sS --fail --max-time 100 http://$TOPO_VIP/os1/1m -o /tmp/b$1.1 \
+		http://$TOPO_VIP/os2/1m -o /tmp/b$1.2 http://$TOPO_VIP/os1/1m -o /tmp/b$1.3 \
+		http://$TOPO_VIP/os2/1m -o /tmp/b$1.4 2>/tmp/b$1.err; echo \$? >/tmp/b$1.rc"
+}
+bystander_ok() {
+	wait_until 110 test -e "/tmp/b$1.rc" || { diag; fail "bystander $1 still running"; }
+	[ "$(cat "/tmp/b$1.rc")" = 0 ] || { diag; fail "bystander $1: curl failed: $(cat "/tmp/b$1.err")"; }
+	for k in 1 2 3 4; do
+		assert_eq "$(sha256sum "/tmp/b$1.$k" | cut -d' ' -f1)" "$want" "bystander $1 body $k"
+	done
+	rm -f /tmp/b"$1".*
+}
+
+# ---- 1. the client vanishes mid-response -------------------------------------
+# A second client address whose link can go down on its own.
+ip -batch - <<-EOF || fail "second client"
+	netns add client2
+	link add eth0 netns client2 type veth peer name eth2 netns router
+EOF
+TOPO_NS="$TOPO_NS client2"
+_ip client2 <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 10.0.3.2/24 dev eth0
+	route add default via 10.0.3.1
+EOF
+_ip router <<-EOF
+	link set eth2 up
+	addr add 10.0.3.1/24 dev eth2
+EOF
+_offloads_off client2 eth0
+_offloads_off router eth2
+n client2 sysctl -qw net.ipv4.tcp_rmem="4096 16384 16384"
+bystander 1
+n_bg client2 curl -sS --max-time 60 -o /dev/null "http://$TOPO_VIP/os1/10m"
+vanisher=$!
+sending() { n ds sstctl show halfpipes | grep -q '10.0.3.2'; }
+wait_until 20 sending || { diag; fail "the vanishing client's request was never handed off"; }
+n router ip link set eth2 down
+log "1: client2 vanished mid-response (link down)"
+kill "$vanisher" 2>/dev/null || true
+wait_until 30 ds_clean || { diag; fail "1: half-pipes left on the DS after the client vanished"; }
+wait_until 30 os_clean || { diag; fail "1: sockets left on the OSes after the client vanished"; }
+grep -q 'no progress' /tmp/ds.log || { diag; fail "1: sst-ds did not report the progress bound"; }
+bystander_ok 1
+log "1: progress bound: the OS was RESET, nothing left, the bystander unaffected"
+
+# ---- 2. sst-ds killed mid-handoff ------------------------------------------
+bystander 2
+n_bg client sh -c "curl -sS --max-time 40 -o /tmp/k.body http://$TOPO_VIP/os2/10m 2>/tmp/k.err; echo \$? >/tmp/k.rc"
+sending_any() { [ "$(n ds sstctl -j show halfpipes)" != "[]" ]; }
+wait_until 20 sending_any || { diag; fail "2: no handoff in progress"; }
+kill -KILL "$DS_PID"
+log "2: sst-ds killed mid-handoff"
+wait_until 45 test -e /tmp/k.rc || { diag; fail "2: the client hangs after sst-ds was killed"; }
+log "2: the client's curl ended with status $(cat /tmp/k.rc) ($(wc -c </tmp/k.body 2>/dev/null || echo 0) bytes)"
+start_ds
+wait_until 30 os_clean || { diag; fail "2: sockets left on the OSes after sst-ds died"; }
+wait_until 30 ds_clean || { diag; fail "2: half-pipes left on the DS after sst-ds died"; }
+# The bystander lost its connection with sst-ds: only its liveness counts.
+wait_until 110 test -e /tmp/b2.rc || { diag; fail "bystander 2 still running"; }
+rm -f /tmp/b2.*
+log "2: nothing left behind"
+
+# ---- 3. a client reusing its port ---------------------------------------------
+# python3 (the host's, seen through 9p): two requests from port 40000, the
+# first connection closed with an RST (SO_LINGER 0: no TIME_WAIT), the
+# second opened right after, while the DS still has the first one's
+# connection waiting for its GC.
+cat >/tmp/reuse.py <<'PY'
+import socket, struct, sys
+def get(path):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("10.0.0.2", 40000))
+    s.settimeout(10)
+    s.connect(("10.0.2.1", 80))
+    s.sendall(b"GET /" + path.encode() + b" HTTP/1.1\r\nHost: vip\r\n\r\n")
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(65536)
+    head, body = buf.split(b"\r\n\r\n", 1)
+    n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
+    while len(body) < n:
+        body += s.recv(65536)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    return body
+for i, p in enumerate(sys.argv[2:]):
+    open("%s.%d" % (sys.argv[1], i), "wb").write(get(p))
+PY
+n client python3 /tmp/reuse.py /tmp/r os1/6k os2/6k os1/6k ||
+	{ diag; fail "3: a connection from a reused port failed"; }
+for k in 0 1 2; do
+	assert_eq "$(sha256sum /tmp/r.$k | cut -d' ' -f1)" "$(sha256sum "$www/os1/6k" | cut -d' ' -f1)" "3: body $k"
+done
+log "3: port 40000 reused at once, three times, every body checked"
+
+# ---- 4. rmmod with live half-pipes -----------------------------------------
+# (rmmod on a DS guest of its own: the cluster's rmmod case.)
+topo_netem "delay 2000ms" down
+n_bg client sh -c "curl -sS --max-time 60 -o /tmp/d.body http://$TOPO_VIP/os1/6k; echo \$? >/tmp/d.rc"
+wait_until 20 sending_any || { diag; fail "4: no handoff in progress"; }
+live_os() { [ -n "$(n os1 ss -Htan '( sport = :80 )' | grep -v LISTEN)" ]; }
+wait_until 20 live_os || { diag; fail "4: no half-pipe socket on os1"; }
+if rmmod splitstack 2>/tmp/rmmod.err; then fail "4: rmmod succeeded with live half-pipes"; fi
+log "4: rmmod refused while in use: $(cat /tmp/rmmod.err)"
+wait_until 30 test -e /tmp/d.rc || { diag; fail "4: the client hangs"; }
+assert_eq "$(cat /tmp/d.rc)" 0 "4: curl status after the refused rmmod"
+assert_eq "$(sha256sum /tmp/d.body | cut -d' ' -f1)" "$(sha256sum "$www/os1/6k" | cut -d' ' -f1)" "4: body"
+topo_netem none down
+kill -KILL "$DS_PID"
+wait_until 30 os_clean || { diag; fail "4: sockets left on the OSes"; }
+wait_until 30 ds_clean || { diag; fail "4: half-pipes left on the DS"; }
+topo_down
+i=0
+until rmmod splitstack 2>/tmp/rmmod.err; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "4: rmmod never succeeded: $(cat /tmp/rmmod.err)"
+	sleep 0.2
+done
+log "faults: ok"
