@@ -87,6 +87,8 @@ struct sst_act_hp {
  * @broken:    a handoff failed after SETUP: the byte stream is lost
  * @acks_stolen: a pure ACK of ours became an ACK_NOW since the last
  *             adoption: acknowledge again once our sequence is current
+ * @resetting: a handoff failed after its SETUP: the client is being reset
+ *             (sst_act_reset_client)
  * @last_ack:  the client's highest acknowledgment seen by the hook
  * @right:     the right edge of the client's window in its newest segment
  * @progress:  jiffies when @last_ack last moved (the handoff's liveness)
@@ -109,6 +111,7 @@ struct sst_conn {
 	bool busy;
 	bool broken;
 	bool acks_stolen;
+	bool resetting;
 	u32 last_ack;
 	u32 right;
 	unsigned long progress;
@@ -383,6 +386,75 @@ static int sst_act_rx_abort(struct net *net, struct sst_peer *peer,
 	return -ENOENT;
 }
 
+/* ------------------------------------------------------ client reset */
+
+/* Sends the client an RST with sequence number @seq, from the VIP.
+ * Context: any but hardirq.
+ */
+static void sst_act_send_rst(struct net *net, const struct sst_conn *c,
+			     u32 seq)
+{
+	struct flowi4 fl4 = {
+		.daddr = c->client_addr,
+		.saddr = c->vip_addr,
+		.flowi4_proto = IPPROTO_TCP,
+	};
+	struct sk_buff *skb;
+	struct tcphdr *th;
+	struct iphdr *iph;
+	struct rtable *rt;
+
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return;
+	skb = alloc_skb(MAX_TCP_HEADER, GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	skb_reserve(skb, MAX_TCP_HEADER);
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = c->vip_port;
+	th->dest = c->client_port;
+	th->seq = htonl(seq);
+	th->doff = sizeof(*th) / 4;
+	th->rst = 1;
+	th->check = tcp_v4_check(sizeof(*th), c->vip_addr, c->client_addr,
+				 csum_partial(th, sizeof(*th), 0));
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->ttl = 64;
+	iph->frag_off = htons(IP_DF);
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = c->vip_addr;
+	iph->daddr = c->client_addr;
+	skb->protocol = htons(ETH_P_IP);
+	skb_dst_set(skb, &rt->dst);
+	ip_local_out(net, NULL, skb);	/* sets tot_len and the checksum */
+}
+
+/*
+ * A handoff failed after its SETUP: the client's byte stream stands where
+ * the OS left it, which we do not know, and our socket's sequence numbers
+ * are behind it, so neither its FIN nor its RST would be accepted. End the
+ * connection visibly instead of leaving the client waiting: an RST inside
+ * the client's window (its right edge less one) draws a challenge ACK
+ * (RFC 5961) that carries its rcv_nxt exactly, and the hook answers that
+ * (or any later segment, such as the dup ACK our own stale FIN draws) with
+ * an RST at that sequence number, which the client accepts.
+ * Context: c->lock held (BH off).
+ */
+static void sst_act_reset_client(struct net *net, struct sst_conn *c)
+{
+	WRITE_ONCE(c->resetting, true);
+	sst_act_send_rst(net, c, c->right - 1);
+}
+
 /* ------------------------------------------------------------- hook */
 
 /* Offsets of the timestamp and SACK options of @th, 0 if absent. */
@@ -536,6 +608,11 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 	 */
 	if (!c || READ_ONCE(c->sk->sk_state) == TCP_CLOSE)
 		goto out;
+	if (READ_ONCE(c->resetting)) {
+		sst_act_send_rst(state->net, c, ntohl(th->ack_seq));
+		rcu_read_unlock();
+		return NF_DROP;
+	}
 	thlen = th->doff * 4;
 	if (thlen < sizeof(*th) || skb_ensure_writable(skb, ihl + thlen))
 		goto out;
@@ -950,6 +1027,7 @@ static int sst_handoff_fail(struct net *net, struct sst_conn *c,
 		ah->gone = true;
 		sst_act_hp_unlink(net, ah);
 		c->broken = true;
+		sst_act_reset_client(net, c);
 		if (err == -EHOSTUNREACH)
 			err = -ECONNRESET;
 	}

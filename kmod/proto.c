@@ -15,7 +15,10 @@
 static_assert(sizeof(struct sst_wire_hdr) == 32);
 static_assert(sizeof(struct sst_wire_ack) == 8);
 static_assert(sizeof(struct sst_wire_pseudo) == 12);
-static_assert(SST_WIRE_REPLAY_WINDOW == 64);
+/* A ring indexed by seq % window: a power of two keeps it consistent
+ * across the wrap of seq.
+ */
+static_assert((SST_WIRE_REPLAY_WINDOW & (SST_WIRE_REPLAY_WINDOW - 1)) == 0);
 
 /**
  * sst_key_new - an HMAC-SHA256 transform keyed with @raw
@@ -198,38 +201,43 @@ enum sst_replay_verdict sst_replay_check(struct sst_replay *r, u32 epoch,
 					 u32 seq)
 {
 	enum sst_replay_verdict v = SST_REPLAY_FRESH;
-	u32 diff;
+	unsigned int bit = seq % SST_WIRE_REPLAY_WINDOW;
+	u32 diff, s;
 
 	spin_lock_bh(&r->lock);
 	if (!r->valid || epoch > r->epoch) {
 		r->valid = true;
 		r->epoch = epoch;
 		r->top = seq;
-		r->seen = 1;
-		r->taken = 0;
+		bitmap_zero(r->seen, SST_WIRE_REPLAY_WINDOW);
+		bitmap_zero(r->taken, SST_WIRE_REPLAY_WINDOW);
+		__set_bit(bit, r->seen);
 	} else if (epoch < r->epoch) {
 		v = SST_REPLAY_OLD;
 	} else if (seq > r->top) {
 		diff = seq - r->top;
 		if (diff >= SST_WIRE_REPLAY_WINDOW) {
-			r->seen = 0;
-			r->taken = 0;
+			bitmap_zero(r->seen, SST_WIRE_REPLAY_WINDOW);
+			bitmap_zero(r->taken, SST_WIRE_REPLAY_WINDOW);
 		} else {
-			r->seen <<= diff;
-			r->taken <<= diff;
+			/* Forget the seqs a window below the ones we pass. */
+			for (s = r->top + 1; s != seq + 1; s++) {
+				__clear_bit(s % SST_WIRE_REPLAY_WINDOW, r->seen);
+				__clear_bit(s % SST_WIRE_REPLAY_WINDOW, r->taken);
+			}
 		}
-		r->seen |= 1;
+		__set_bit(bit, r->seen);
 		r->top = seq;
 	} else {
 		diff = r->top - seq;
 		if (diff >= SST_WIRE_REPLAY_WINDOW)
 			v = SST_REPLAY_OLD;
-		else if (r->taken & BIT_ULL(diff))
+		else if (test_bit(bit, r->taken))
 			v = SST_REPLAY_DUP;
-		else if (r->seen & BIT_ULL(diff))
+		else if (test_bit(bit, r->seen))
 			v = SST_REPLAY_OLD;
 		else
-			r->seen |= BIT_ULL(diff);
+			__set_bit(bit, r->seen);
 	}
 	spin_unlock_bh(&r->lock);
 	return v;
@@ -257,9 +265,9 @@ void sst_replay_settle(struct sst_replay *r, u32 epoch, u32 seq,
 	if (r->valid && epoch == r->epoch && seq <= r->top &&
 	    diff < SST_WIRE_REPLAY_WINDOW) {
 		if (outcome == SST_REPLAY_TAKEN)
-			r->taken |= BIT_ULL(diff);
+			__set_bit(seq % SST_WIRE_REPLAY_WINDOW, r->taken);
 		else if (outcome == SST_REPLAY_RETRY)
-			r->seen &= ~BIT_ULL(diff);
+			__clear_bit(seq % SST_WIRE_REPLAY_WINDOW, r->seen);
 	}
 	spin_unlock_bh(&r->lock);
 }

@@ -6,6 +6,7 @@
 #ifndef _SST_PROTO_H
 #define _SST_PROTO_H
 
+#include <linux/bitmap.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -64,17 +65,19 @@ int sst_proto_verify(const struct sst_key *key,
  * @valid:  an (epoch, seq) has been accepted
  * @epoch:  newest accepted epoch
  * @top:    highest seq seen within @epoch
- * @seen:   bit i set: seq @top - i was seen (SST_WIRE_REPLAY_WINDOW bits)
- * @taken:  bit i set: seq @top - i was also taken by its handler (and, if
- *          reliable, acknowledged): a copy of it is acknowledged again
+ * @seen:   bit (seq % SST_WIRE_REPLAY_WINDOW) set: seq, within the window
+ *          below @top, was seen (a ring: moving @top clears the bits of
+ *          the seqs it passes)
+ * @taken:  the same for seqs also taken by their handler (and, if
+ *          reliable, acknowledged): a copy of one is acknowledged again
  */
 struct sst_replay {
 	spinlock_t lock;	/* valid, epoch, top, seen, taken */
 	bool valid;
 	u32 epoch;
 	u32 top;
-	u64 seen;
-	u64 taken;
+	DECLARE_BITMAP(seen, SST_WIRE_REPLAY_WINDOW);
+	DECLARE_BITMAP(taken, SST_WIRE_REPLAY_WINDOW);
 };
 
 enum sst_replay_verdict {

@@ -33,7 +33,7 @@ const (
 	MACLen       = 32            // SST_WIRE_MAC_LEN
 	MaxBody      = 16*1024 + 256 // SST_WIRE_MAX_BODY
 	PseudoLen    = 12            // sizeof(struct sst_wire_pseudo)
-	ReplayWindow = 64            // SST_WIRE_REPLAY_WINDOW
+	ReplayWindow = 1024          // SST_WIRE_REPLAY_WINDOW
 	AckLen       = 8             // sizeof(struct sst_wire_ack)
 )
 
@@ -270,9 +270,16 @@ type Window struct {
 	valid bool
 	epoch uint32
 	top   uint32
-	seen  uint64
-	taken uint64
+	seen  ring // bit seq % ReplayWindow: seen (within the window below top)
+	taken ring // the same, and taken
 }
+
+// ring is a bitmap of ReplayWindow bits indexed by seq % ReplayWindow.
+type ring [ReplayWindow / 64]uint64
+
+func (r *ring) set(seq uint32)      { r[seq%ReplayWindow/64] |= 1 << (seq % 64) }
+func (r *ring) clear(seq uint32)    { r[seq%ReplayWindow/64] &^= 1 << (seq % 64) }
+func (r *ring) has(seq uint32) bool { return r[seq%ReplayWindow/64]&(1<<(seq%64)) != 0 }
 
 // Verdict is the outcome of Window.Check.
 type Verdict int
@@ -310,32 +317,33 @@ const (
 func (w *Window) Check(epoch, seq uint32) Verdict {
 	switch {
 	case !w.valid || epoch > w.epoch:
-		*w = Window{valid: true, epoch: epoch, top: seq, seen: 1}
+		*w = Window{valid: true, epoch: epoch, top: seq}
+		w.seen.set(seq)
 		return Fresh
 	case epoch < w.epoch:
 		return Old
 	case seq > w.top:
-		d := seq - w.top
-		if d >= ReplayWindow {
-			w.seen, w.taken = 0, 0
+		if seq-w.top >= ReplayWindow {
+			w.seen, w.taken = ring{}, ring{}
 		} else {
-			w.seen <<= d
-			w.taken <<= d
+			for s := w.top + 1; s != seq+1; s++ {
+				w.seen.clear(s)
+				w.taken.clear(s)
+			}
 		}
-		w.seen |= 1
+		w.seen.set(seq)
 		w.top = seq
 		return Fresh
 	}
-	d := w.top - seq
 	switch {
-	case d >= ReplayWindow:
+	case w.top-seq >= ReplayWindow:
 		return Old
-	case w.taken&(1<<d) != 0:
+	case w.taken.has(seq):
 		return Dup
-	case w.seen&(1<<d) != 0:
+	case w.seen.has(seq):
 		return Old
 	}
-	w.seen |= 1 << d
+	w.seen.set(seq)
 	return Fresh
 }
 
@@ -345,12 +353,11 @@ func (w *Window) Settle(epoch, seq uint32, o Outcome) {
 	if !w.valid || epoch != w.epoch || seq > w.top || w.top-seq >= ReplayWindow {
 		return
 	}
-	bit := uint64(1) << (w.top - seq)
 	switch o {
 	case Taken:
-		w.taken |= bit
+		w.taken.set(seq)
 	case Retry:
-		w.seen &^= bit
+		w.seen.clear(seq)
 	}
 }
 

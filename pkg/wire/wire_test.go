@@ -173,6 +173,7 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestWindow(t *testing.T) {
+	const W = ReplayWindow
 	type step struct {
 		epoch, seq uint32
 		want       Verdict
@@ -184,9 +185,12 @@ func TestWindow(t *testing.T) {
 	}{
 		{"first then dup", []step{{5, 10, Fresh, Taken}, {5, 10, Dup, 0}}},
 		{"out of order inside", []step{{5, 10, Fresh, Taken}, {5, 8, Fresh, Taken}, {5, 9, Fresh, Taken}, {5, 8, Dup, 0}, {5, 11, Fresh, Taken}, {5, 9, Dup, 0}}},
-		{"window edge", []step{{5, 100, Fresh, Taken}, {5, 37, Fresh, Taken}, {5, 36, Old, 0}, {5, 37, Dup, 0}}},
-		{"jump clears", []step{{5, 1, Fresh, Taken}, {5, 200, Fresh, Taken}, {5, 1, Old, 0}, {5, 199, Fresh, Taken}}},
-		{"jump of exactly 64", []step{{5, 1, Fresh, Taken}, {5, 65, Fresh, Taken}, {5, 1, Old, 0}, {5, 2, Fresh, Taken}}},
+		{"window edge", []step{{5, W + 36, Fresh, Taken}, {5, 37, Fresh, Taken}, {5, 36, Old, 0}, {5, 37, Dup, 0}}},
+		{"jump clears", []step{{5, 1, Fresh, Taken}, {5, W + 200, Fresh, Taken}, {5, 1, Old, 0}, {5, W + 199, Fresh, Taken}}},
+		{"jump of exactly the window", []step{{5, 1, Fresh, Taken}, {5, W + 1, Fresh, Taken}, {5, 1, Old, 0}, {5, 2, Fresh, Taken}}},
+		// The ring: a seq one window up reuses the bit of one that falls out.
+		{"ring reuse", []step{{5, 1, Fresh, Taken}, {5, W, Fresh, Taken}, {5, 1, Dup, 0}, {5, W + 1, Fresh, Taken}, {5, 1, Old, 0}, {5, W + 1, Dup, 0}, {5, 2, Fresh, Refused}, {5, 2, Old, 0}}},
+		{"step by step across the ring", []step{{5, 3, Fresh, Taken}, {5, W + 2, Fresh, Taken}, {5, W + 3, Fresh, Taken}, {5, 3, Old, 0}, {5, 4, Fresh, Taken}}},
 		{"old epoch", []step{{5, 1, Fresh, Taken}, {4, 100, Old, 0}, {5, 2, Fresh, Taken}}},
 		{"new epoch restarts", []step{{5, 1000, Fresh, Taken}, {6, 1, Fresh, Taken}, {6, 1, Dup, 0}, {5, 1001, Old, 0}}},
 		// A refused message is not acknowledged again: its copies are Old.
@@ -219,7 +223,8 @@ func TestWindow(t *testing.T) {
 func TestRetransmissionAfterWindowMoved(t *testing.T) {
 	var w Window
 	const first = 10 // lost on the way: never checked
-	for seq := uint32(first + 1); seq <= first+100; seq++ {
+	const n = ReplayWindow + 36
+	for seq := uint32(first + 1); seq <= first+n; seq++ {
 		if v := w.Check(1, seq); v != Fresh {
 			t.Fatalf("seq %d: %v", seq, v)
 		}
@@ -228,10 +233,10 @@ func TestRetransmissionAfterWindowMoved(t *testing.T) {
 	if v := w.Check(1, first); v != Old {
 		t.Errorf("same seq again = %v, want old", v)
 	}
-	if v := w.Check(1, first+101); v != Fresh {
+	if v := w.Check(1, first+n+1); v != Fresh {
 		t.Errorf("fresh seq = %v, want fresh", v)
 	}
-	if e, s := w.Top(); e != 1 || s != first+101 {
+	if e, s := w.Top(); e != 1 || s != first+n+1 {
 		t.Errorf("Top = %d, %d", e, s)
 	}
 }

@@ -11,6 +11,12 @@
 #   LANEM     netem spec on the DS's links to the OSes (loss, reordering of
 #             control messages and credits; applied on the DS guest)
 #   MAXTIME   a client's bound for its whole connection, s (default 240)
+#   FAULT     oskill: the OS1 guest powers off mid-response (sysrq, when the
+#             DS connects to its port 7000); bystanders on OS2 must be
+#             unaffected, the clients OS1 was serving must be reset, not
+#             left hanging. rmmod: rmmod on the DS guest with a half-pipe
+#             waiting for the client's ACK (client link delayed 2 s) and
+#             sst-ds gone; OS1 must garbage-collect its socket.
 #
 # DS: sst-ds (policy rr, the DS serves nothing itself) in front of sst-os on
 # both OSes; CONNS curl clients, each fetching PATHS on one connection;
@@ -35,6 +41,10 @@ stat_of() { # NS NAME
 }
 
 if [ "$ROLE" != ds ]; then
+	if [ "${FAULT:-}" = oskill ] && [ "$ROLE" = os1 ]; then
+		echo 1 >/proc/sys/kernel/sysrq
+		n_bg "$ROLE" sh -c 'busybox nc -l -p 7000 </dev/null >/dev/null; echo o >/proc/sysrq-trigger'
+	fi
 	n_bg "$ROLE" sst-os -quiet -one-request -listen "$TOPO_VIP:80" -root "$www" 2>/tmp/os.log
 	wait_for_port "$ROLE" 80
 	cluster_keys "$ROLE"
@@ -66,6 +76,80 @@ if [ "$ROLE" != ds ]; then
 	exit 0
 fi
 
+# ---- faults (DS guest) -------------------------------------------------------
+cluster_fault() {
+	local i k rc
+	n_bg ds sst-ds -listen "$TOPO_VIP:80" -root "$www" -policy path \
+		-node "os1=$TOPO_OS1_IP:80" -node "os2=$TOPO_OS2_IP:80" 2>/tmp/ds.log
+	DS_PID=$!
+	wait_for_port ds 80
+	heard() { [ "$(n ds sstctl -j peers | grep -o '"last_heard_ms":[0-9]' | wc -l)" = 2 ]; }
+	wait_until 120 heard || fail "the OSes were never heard: $(n ds sstctl peers)"
+	diag() {
+		n ds sstctl show halfpipes || true
+		n ds sstctl show stats | grep -vE ' 0$' || true
+		tail -20 /tmp/ds.log || true
+	}
+	case $1 in
+	oskill)
+		for i in 1 2 3 4; do
+			n_bg client sh -c "curl -sS --fail --max-time 120 http://$TOPO_VIP/os2/1m -o /tmp/b$i.1 \
+				http://$TOPO_VIP/os2/64k -o /tmp/b$i.2 http://$TOPO_VIP/os2/1m -o /tmp/b$i.3 \
+				http://$TOPO_VIP/os2/1m -o /tmp/b$i.4 2>/tmp/b$i.err; echo \$? >/tmp/b$i.rc"
+		done
+		n client sysctl -qw net.ipv4.tcp_rmem="4096 16384 16384"
+		for i in 1 2; do
+			n_bg client sh -c "curl -sS --max-time 100 -o /dev/null http://$TOPO_VIP/os1/10m 2>/tmp/v$i.err; echo \$? >/tmp/v$i.rc"
+		done
+		to_os1() { [ "$(n ds sstctl show halfpipes | grep -c "$TOPO_OS1_IP")" -ge 2 ]; }
+		wait_until 30 to_os1 || { diag; fail "oskill: no two half-pipes on os1"; }
+		n ds busybox nc "$TOPO_OS1_IP" 7000 </dev/null >/dev/null 2>&1 || true
+		log "oskill: os1 told to power off mid-response"
+		for i in 1 2; do
+			wait_until 60 test -e /tmp/v$i.rc || { diag; fail "oskill: client $i of os1 still hangs 60 s after os1 died"; }
+			rc=$(cat /tmp/v$i.rc)
+			[ "$rc" != 0 ] || fail "oskill: client $i got a whole 10 MB from a dead os1"
+			[ "$rc" != 28 ] || fail "oskill: client $i timed out (silence) instead of being reset"
+			log "oskill: client $i of os1 ended: curl $rc: $(cat /tmp/v$i.err)"
+		done
+		for i in 1 2 3 4; do
+			wait_until 120 test -e /tmp/b$i.rc || { diag; fail "oskill: bystander $i still running"; }
+			[ "$(cat /tmp/b$i.rc)" = 0 ] || { diag; fail "oskill: bystander $i: $(cat /tmp/b$i.err)"; }
+			for k in 1 2 3 4; do
+				f=1m; [ $k = 2 ] && f=64k
+				assert_eq "$(sha256sum /tmp/b$i.$k | cut -d' ' -f1)" "$(sha256sum "$www/$f" | cut -d' ' -f1)" "oskill: bystander $i body $k"
+			done
+		done
+		log "oskill: 4 bystanders on os2 unaffected, every body checked"
+		gone() { [ "$(n ds sstctl -j show halfpipes)" = "[]" ]; }
+		wait_until 40 gone || { diag; fail "oskill: half-pipes left on the DS"; }
+		log "oskill: nothing left on the DS"
+		;;
+	rmmod)
+		topo_netem "delay 2000ms" down
+		n_bg client sh -c "curl -sS --max-time 60 -o /tmp/d.body http://$TOPO_VIP/os1/64k 2>/tmp/d.err; echo \$? >/tmp/d.rc"
+		waiting() { n ds sstctl show halfpipes | grep -qE ' (done|reset) '; }
+		wait_until 30 waiting || { diag; fail "rmmod: no half-pipe waiting for the client's ACK"; }
+		kill -KILL "$DS_PID"
+		wait_until 10 sh -c "! kill -0 $DS_PID 2>/dev/null" || fail "rmmod: sst-ds did not die"
+		i=0
+		until rmmod splitstack 2>/tmp/rmmod.err; do
+			i=$((i + 1))
+			[ $i -lt 50 ] || fail "rmmod: refused for 10 s: $(cat /tmp/rmmod.err)"
+			sleep 0.2
+		done
+		log "rmmod: the DS's module is gone with a half-pipe waiting for the client's ACK"
+		wait_until 70 test -e /tmp/d.rc || fail "rmmod: the client still hangs"
+		log "rmmod: the client ended: curl $(cat /tmp/d.rc) $(cat /tmp/d.err)"
+		topo_netem none down
+		sst_insmod
+		log "rmmod: loaded again"
+		;;
+	*) fail "FAULT must be oskill or rmmod, not '$1'" ;;
+	esac
+	log "cluster fault $1 (ds): ok"
+}
+
 # ---- the DS guest -------------------------------------------------------------
 [ -n "${NETEM:-}" ] && topo_netem "$NETEM" down
 if [ -n "${LANEM:-}" ]; then
@@ -73,6 +157,10 @@ if [ -n "${LANEM:-}" ]; then
 	for d in uplink1 uplink2; do n lan tc qdisc replace dev $d root netem $LANEM || fail "netem on lan $d"; done
 fi
 cluster_keys ds
+if [ -n "${FAULT:-}" ]; then
+	cluster_fault "$FAULT"
+	exit 0
+fi
 n_bg ds sst-ds -listen "$TOPO_VIP:80" -root "$www" -policy rr -local=false \
 	-node "os1=$TOPO_OS1_IP:80" -node "os2=$TOPO_OS2_IP:80" \
 	-metrics 127.0.0.1:9090 -access-log /tmp/access.log 2>/tmp/ds.log
@@ -90,7 +178,7 @@ diag() {
 	n client ss -tnoi | head -40 || true
 	echo "- sst-ds"
 	tail -20 /tmp/ds.log || true
-	grep ' error=' /tmp/access.log | head -20 || true
+	grep -E ' error=|fallback=[a-z0-9]+:' /tmp/access.log | head -20 || true
 }
 
 # Each client: one curl, every path on one connection, every body kept.
@@ -105,7 +193,7 @@ while [ $i -lt "$CONNS" ]; do
 		args="$args http://$TOPO_VIP/$p -o /tmp/c$i.$j"
 	done
 	# shellcheck disable=SC2086
-	n_bg client sh -c "curl -sS --fail --max-time $MAXTIME -w '%{http_code} %{size_download} %{num_connects}\n' $args >/tmp/c$i.out 2>/tmp/c$i.err; echo \$? >/tmp/c$i.rc"
+	n_bg client sh -c "curl -sS --fail --fail-early --max-time $MAXTIME -w '%{http_code} %{size_download} %{num_connects} %{local_port}\n' $args >/tmp/c$i.out 2>/tmp/c$i.err; echo \$? >/tmp/c$i.rc"
 done
 done_all() {
 	local k=0
@@ -121,6 +209,7 @@ i=0
 while [ $i -lt "$CONNS" ]; do
 	i=$((i + 1))
 	rc=$(cat "/tmp/c$i.rc")
+	awk 'NR == 1 {print $4}' "/tmp/c$i.out" >"/tmp/c$i.port"
 	if [ "$rc" != 0 ]; then
 		echo "client $i: curl exit $rc: $(cat "/tmp/c$i.err") ($(wc -l <"/tmp/c$i.out") responses)"
 		bad=$((bad + 1))
@@ -133,7 +222,9 @@ while [ $i -lt "$CONNS" ]; do
 		want=$(sha256sum "$www/$p" | cut -d' ' -f1)
 		got=$(sha256sum "/tmp/c$i.$j" | cut -d' ' -f1)
 		if [ "$got" != "$want" ]; then
-			echo "client $i: wrong body for /$p"
+			echo "client $i: wrong body for /$p: $(wc -c <"/tmp/c$i.$j") bytes, first difference: $(cmp "$www/$p" "/tmp/c$i.$j" 2>&1 | head -1), $(cmp -l "$www/$p" "/tmp/c$i.$j" 2>/dev/null | wc -l) bytes differ"
+			port=$(cat "/tmp/c$i.port")
+			grep -E ":$port #" /tmp/access.log /tmp/ds.log || true
 			bad=$((bad + 1))
 		fi
 	done

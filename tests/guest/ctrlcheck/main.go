@@ -375,7 +375,7 @@ func (c *checker) retransmissions(drain func()) {
 		failf("retransmission of #%d reuses (epoch, seq) %+v", first.ConnID, idOf(first))
 	}
 	// Lost as well. Meanwhile we take 100 newer messages of the module.
-	c.burst(100)
+	c.burst(wire.ReplayWindow + 36)
 	if e, top := c.win.Top(); e != second.Epoch || top < second.Seq+wire.ReplayWindow {
 		failf("burst: window at (%d,%d), not past (%d,%d) by %d", e, top, second.Epoch, second.Seq, wire.ReplayWindow)
 	}
@@ -605,10 +605,10 @@ func main() {
 	time.Sleep(200 * time.Millisecond)
 	c.expect("replayed (same epoch/seq)", nil, valid, false, replays)
 	c.expect("old epoch", nil, mod(func(m *wire.Message) { m.Epoch-- }), false, replays)
-	c.seq += 1000
+	c.seq += 2 * wire.ReplayWindow
 	c.expect("jump ahead", nil, c.keepalive(0).Seal(key, c.self, c.mod), true, keepalives, ctrlRx)
 	time.Sleep(200 * time.Millisecond)
-	c.expect("below the window", nil, mod(func(m *wire.Message) { m.Seq -= 200 }), false, replays)
+	c.expect("below the window", nil, mod(func(m *wire.Message) { m.Seq -= wire.ReplayWindow + 100 }), false, replays)
 	c.expect("out of order inside the window", nil, mod(func(m *wire.Message) { m.Seq -= 10 }), true, keepalives, ctrlRx)
 	time.Sleep(200 * time.Millisecond)
 
@@ -683,10 +683,10 @@ func main() {
 	// first seq is too old; the retransmission, a new message, is taken.
 	lost := c.keepalive(wire.FlagReliable) // never sent
 	b100 := c.stats()
-	for i := 0; i < 100; i++ {
+	for i := 0; i < wire.ReplayWindow+36; i++ {
 		c.sendFrom(nil, c.seal(c.keepalive(0)))
 	}
-	if s, ok := c.waitStats(func(s nl.Stats) bool { return s.Keepalives >= b100.Keepalives+100 }); !ok {
+	if s, ok := c.waitStats(func(s nl.Stats) bool { return s.Keepalives >= b100.Keepalives+wire.ReplayWindow+36 }); !ok {
 		failf("100 KEEPALIVEs: before %+v after %+v", b100, s)
 	}
 	time.Sleep(200 * time.Millisecond)

@@ -373,7 +373,7 @@ enum sst_stat {
 						 */
 #define SST_WIRE_MAC_LEN		32
 #define SST_WIRE_MAX_BODY		(SST_HANDOFF_MAX_REQ + 256)
-#define SST_WIRE_REPLAY_WINDOW		64
+#define SST_WIRE_REPLAY_WINDOW		1024
 
 enum sst_msg_type {
 	SST_MSG_SETUP = 1,	/* DS -> OS, reliable */
