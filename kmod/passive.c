@@ -664,6 +664,12 @@ static void sst_pv_tick(struct work_struct *work)
 		pr_debug("half-pipe %llx/%u: DS %pI4 gone, collected\n",
 			 pv->conn_id, pv->seq_start, &pv->peer);
 		sst_stat_inc(sn, SST_STAT_TIMEOUTS);
+		/* In case the DS is only slow, or its messages were lost: a
+		 * handoff still waiting fails at once (ECONNRESET, the client
+		 * reset) instead of on its progress bound.
+		 */
+		if (!test_bit(SST_PV_F_DONE, &pv->flags) && pv->sk)
+			sst_pv_abort(pv, READ_ONCE(tcp_sk(pv->sk)->snd_nxt));
 		sst_pv_kill(pv);
 		sst_pv_queue_tick(pv, linger);
 		return;

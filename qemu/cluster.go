@@ -50,12 +50,11 @@ const DoneFile = "done"
 // one cluster joined by NICs. The first guest drives the scenario; when it
 // has finished (whatever the outcome), the others are told through
 // DoneFile and given their own Timeout to finish. Each Config needs its
-// own WorkDir or gets a temporary one. Results are in the order of cfgs
-// (nil where QEMU never ran); the error joins every guest's, each
-// prefixed with the guest's index.
-func RunCluster(ctx context.Context, cfgs []Config) ([]*Result, error) {
+// own WorkDir or gets a temporary one. Results and errors are in the order
+// of cfgs (a nil Result where QEMU never ran; see Run for the errors).
+func RunCluster(ctx context.Context, cfgs []Config) ([]*Result, []error) {
 	if len(cfgs) == 0 {
-		return nil, errors.New("qemu: RunCluster without guests")
+		return nil, []error{errors.New("qemu: RunCluster without guests")}
 	}
 	for i := range cfgs {
 		if cfgs[i].WorkDir != "" {
@@ -63,7 +62,7 @@ func RunCluster(ctx context.Context, cfgs []Config) ([]*Result, error) {
 		}
 		dir, err := os.MkdirTemp("", fmt.Sprintf("sst-vm-%d-*", i))
 		if err != nil {
-			return nil, err
+			return nil, []error{err}
 		}
 		defer os.RemoveAll(dir)
 		cfgs[i].WorkDir = dir
@@ -84,11 +83,5 @@ func RunCluster(ctx context.Context, cfgs []Config) ([]*Result, error) {
 		os.WriteFile(filepath.Join(cfgs[i].WorkDir, ".sst", DoneFile), nil, 0o644)
 	}
 	wg.Wait()
-	var all []error
-	for i, err := range errs {
-		if err != nil {
-			all = append(all, fmt.Errorf("guest %d: %w", i, err))
-		}
-	}
-	return results, errors.Join(all...)
+	return results, errs
 }

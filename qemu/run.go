@@ -268,8 +268,11 @@ func stopAfter(total time.Duration) time.Duration {
 // qemuArgs builds the QEMU command line: TCG, no network, no display, serial
 // console on stdio, the host root read-only and dir writable over 9p.
 func qemuArgs(cfg Config, initrd, dir string) []string {
+	// Debian's kernels have no KASAN: slub_debug (sanity checks, red
+	// zones, poisoning, user tracking), zeroing on free and KFENCE
+	// sampling (6.12) catch what they can of use-after-free and overflow.
 	cmdline := "console=ttyS0,115200 rdinit=/init panic=-1 panic_on_warn=1 oops=panic " +
-		"log_buf_len=4M printk.devkmsg=on"
+		"log_buf_len=4M printk.devkmsg=on slub_debug=FZPU init_on_free=1 kfence.sample_interval=100"
 	if cfg.Append != "" {
 		cmdline += " " + cfg.Append
 	}

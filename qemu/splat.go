@@ -23,6 +23,11 @@ var splatPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`refcount_t: `),
 	regexp.MustCompile(`list_(add|del) corruption`),
 	regexp.MustCompile(`^unreferenced object 0x`), // kmemleak
+	// slub_debug (every guest boots with it): "BUG kmalloc-64 (Tainted:
+	// ...): Poison overwritten", and the redzone/freelist checks.
+	regexp.MustCompile(`^BUG [a-zA-Z0-9_:()-]+ \(.*\): `),
+	regexp.MustCompile(`^(INFO|FIX)[: ].*(Poison|Redzone|Freepointer|Object padding)`),
+	regexp.MustCompile(`\bKFENCE: `),
 	regexp.MustCompile(`^INFO: task .* blocked for more than`),
 	regexp.MustCompile(`rcu: INFO: .*detected stall`),
 	regexp.MustCompile(`detected stalls? on CPU`),
