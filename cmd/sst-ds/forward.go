@@ -31,7 +31,7 @@ func (s *server) forward(ctx context.Context, c *net.TCPConn, req *httpmsg.Reque
 		s.stats.forwardFailed("backend")
 		return &failure{reason: "backend", recoverable: true, nodeFault: true, err: fmt.Errorf("back end %v: %w", addr, err)}
 	}
-	cw := &countingWriter{w: c}
+	cw := &clientWriter{s: s, c: c}
 	closes, reusable, err := relay(cw, resp, req.Method)
 	e.node, e.mode, e.status, e.bytes = node, modeForward, resp.StatusCode, e.bytes+cw.n
 	if err != nil {
@@ -119,18 +119,6 @@ func (r *eofReader) Read(p []byte) (int, error) {
 }
 
 func (r *eofReader) Close() error { return nil } // resp.Body is closed by relay
-
-// countingWriter counts the bytes written through it.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (cw *countingWriter) Write(p []byte) (int, error) {
-	n, err := cw.w.Write(p)
-	cw.n += int64(n)
-	return n, err
-}
 
 // backendPool keeps idle keep-alive connections to back ends.
 type backendPool struct {

@@ -2,15 +2,19 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/split-stack/splitstack/pkg/handoff"
 	"github.com/split-stack/splitstack/pkg/httpmsg"
 )
 
@@ -229,6 +233,158 @@ func TestForwardFraming(t *testing.T) {
 			h.logLine(c2.local(), 1)
 			if n := h.s.stats.snapshot().BackendConnsNotPooled; n != tt.notPooled {
 				t.Errorf("backend_conns_not_pooled = %d, want %d", n, tt.notPooled)
+			}
+		})
+	}
+}
+
+// waitFor polls cond for up to 5 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for range 500 {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// TestMaxConns is the attack of many idle connections: past -max-conns a
+// new one is answered 503 with Retry-After and closed, and served again
+// once a slot is free.
+func TestMaxConns(t *testing.T) {
+	for _, max := range []int{1, 3} {
+		t.Run(fmt.Sprint(max), func(t *testing.T) {
+			ct := newContent(t)
+			h := start(t, ct.root, nil, "-max-conns", fmt.Sprint(max))
+			var held []*client
+			for range max {
+				c := h.dial()
+				if resp, _ := c.get("/a.txt"); resp.StatusCode != 200 {
+					t.Fatalf("within the limit: %d", resp.StatusCode)
+				}
+				held = append(held, c)
+			}
+			for i := range 2 {
+				c := h.dial()
+				c.send("GET /a.txt HTTP/1.1\r\nHost: h\r\n\r\n", 1)
+				resp, body := c.response("GET")
+				if resp.StatusCode != http.StatusServiceUnavailable || !resp.Close || resp.Header.Get("Retry-After") != "1" {
+					t.Errorf("past the limit: %d (close %v, Retry-After %q) %q", resp.StatusCode, resp.Close, resp.Header.Get("Retry-After"), body)
+				}
+				c.closed()
+				if n := h.s.stats.snapshot().RefusedConnections; n != int64(i+1) {
+					t.Errorf("refused_connections = %d, want %d", n, i+1)
+				}
+			}
+			held[0].c.Close()
+			waitFor(t, "the connection to end", func() bool { return h.s.stats.snapshot().ActiveConnections == int64(max-1) })
+			if resp, _ := h.dial().get("/a.txt"); resp.StatusCode != 200 {
+				t.Errorf("after a slot was freed: %d", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// TestMaxHandoffs is the attack of slow handoffs (each would hold an OS
+// thread): past -max-handoffs the DS serves the request itself, or
+// answers 503 when it has no such file, and counts either.
+func TestMaxHandoffs(t *testing.T) {
+	tests := []struct {
+		name   string
+		mode   string
+		path   string
+		status int
+		by     string
+		local  int64 // handoff_limit_served_locally
+		refuse int64 // refused_handoff_limit
+	}{
+		{name: "served locally", mode: modeHandoff, path: "/os1/64k", status: 200, by: localNode, local: 1},
+		{name: "hetero served locally", mode: modeHetero, path: "/os1/64k", status: 200, by: localNode, local: 1},
+		{name: "no local copy", mode: modeHandoff, path: "/os1/only-on-os1", status: 503, by: localNode, refuse: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ct := newContent(t)
+			fc := newFakeCluster(ct.root)
+			started, release := make(chan struct{}, 1), make(chan struct{})
+			slow := func(ctx context.Context, conn *net.TCPConn, raw []byte, addr netip.AddrPort, opts handoff.Options) (int64, error) {
+				started <- struct{}{}
+				<-release
+				return fc.handoff(ctx, conn, raw, addr, opts)
+			}
+			h := start(t, ct.root, slow, "-mode", tt.mode, "-max-handoffs", "1", "-node", "os1="+os1Addr.String())
+			a := h.dial()
+			a.send("GET /os1/6k HTTP/1.1\r\nHost: h\r\n\r\n", 1)
+			<-started // a's handoff holds the only slot
+			b := h.dial()
+			b.send("GET "+tt.path+" HTTP/1.1\r\nHost: h\r\n\r\n", 1)
+			resp, body := b.response("GET")
+			if resp.StatusCode != tt.status || servedBy(resp) != tt.by {
+				t.Errorf("past the limit: %d by %s %.40q; want %d by %s", resp.StatusCode, servedBy(resp), body, tt.status, tt.by)
+			}
+			if tt.status == 200 && !bytes.Equal(body, ct.files[tt.path]) {
+				t.Errorf("past the limit: %d bytes, want %d", len(body), len(ct.files[tt.path]))
+			}
+			if tt.status == 503 && resp.Header.Get("Retry-After") != "1" {
+				t.Errorf("503 without Retry-After: 1: %v", resp.Header)
+			}
+			if line := h.logLine(b.local(), 1); field(line, "fallback") != "os1:max-handoffs" {
+				t.Errorf("access log: %s", line)
+			}
+			snap := h.s.stats.snapshot()
+			if snap.HandoffLimitServedLocally != tt.local || snap.RefusedHandoffLimit != tt.refuse {
+				t.Errorf("handoff_limit_served_locally %d, refused_handoff_limit %d; want %d, %d",
+					snap.HandoffLimitServedLocally, snap.RefusedHandoffLimit, tt.local, tt.refuse)
+			}
+			close(release)
+			if resp, body := a.response("GET"); resp.StatusCode != 200 || !bytes.Equal(body, ct.files["/os1/6k"]) {
+				t.Errorf("the slow handoff: %d, %d bytes", resp.StatusCode, len(body))
+			}
+			// The slot is free again: the next handoff goes to os1.
+			waitFor(t, "the handoff slot", func() bool { return len(h.s.handoffSlots) == 0 })
+			b.send("GET /os1/1 HTTP/1.1\r\nHost: h\r\n\r\n", 1)
+			select {
+			case <-started:
+			case <-time.After(5 * time.Second):
+				t.Fatal("no handoff once the slot was free")
+			}
+			if resp, _ := b.response("GET"); resp.StatusCode != 200 || (tt.mode == modeHandoff && servedBy(resp) != "os1") {
+				t.Errorf("after the slot was freed: %d by %s", resp.StatusCode, servedBy(resp))
+			}
+		})
+	}
+}
+
+// TestClientTimeouts is the attack of clients that hold a connection
+// without sending a request, or without reading the response: the DS
+// closes them after -idle-timeout or -write-timeout and counts them.
+func TestClientTimeouts(t *testing.T) {
+	tests := []struct {
+		name  string
+		send  string // then nothing, and nothing read
+		idle  int64
+		write int64
+	}{
+		{name: "idle", idle: 1},
+		{name: "idle after a request", send: "GET /a.txt HTTP/1.1\r\nHost: h\r\n\r\n", idle: 1},
+		{name: "request head trickling", send: "GET /a.txt HTTP/1.1\r\nHost: h\r\n", idle: 1},
+		{name: "response not read", send: "GET /big HTTP/1.1\r\nHost: h\r\n\r\n", write: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ct := newContent(t)
+			ct.write(t, "/big", make([]byte, 64<<20))
+			h := start(t, ct.root, nil, "-idle-timeout", "300ms", "-write-timeout", "300ms")
+			c := h.dial()
+			c.c.(*net.TCPConn).SetReadBuffer(4096)
+			c.send(tt.send, 0)
+			waitFor(t, "the DS to accept", func() bool { return h.s.stats.snapshot().Connections == 1 })
+			waitFor(t, "the DS to close the connection", func() bool { return h.s.stats.snapshot().ActiveConnections == 0 })
+			snap := h.s.stats.snapshot()
+			if snap.IdleTimeouts != tt.idle || snap.WriteTimeouts != tt.write {
+				t.Errorf("idle_timeouts %d, write_timeouts %d; want %d, %d", snap.IdleTimeouts, snap.WriteTimeouts, tt.idle, tt.write)
 			}
 		})
 	}

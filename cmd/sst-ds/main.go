@@ -61,7 +61,20 @@ type config struct {
 	tLow      int
 	tHigh     int
 	lardPaths int
+
+	maxConns     int
+	maxHandoffs  int
+	writeTimeout time.Duration
 }
+
+// Defaults of the limits. A handoff holds an OS thread in its ioctl until
+// the node has sent the response, and Go dies at 10000 threads: the
+// handoffs under way must stay well below that.
+const (
+	defaultMaxConns    = 8192
+	defaultMaxHandoffs = 1024
+	maxMaxHandoffs     = 8000
+)
 
 // nodeAddrs is a repeatable NAME=ADDR:PORT flag, in the order given.
 type nodeAddrs struct {
@@ -156,6 +169,19 @@ started sending closes the connection.
 -node names the node's address (a splitstack peer, sstctl peers add) and
 the port its sst-os listens on (on the service address, the VIP).
 
+Limits: at most -max-conns client connections are served at once (more
+are answered "503 Service Unavailable" with Retry-After: 1 and closed) and
+at most -max-handoffs handoffs are under way (past it the DS serves the
+request itself, or answers 503 if it has no such file). A connection is
+closed when its next request takes longer than -idle-timeout to arrive, or
+when the client accepts nothing of a response the DS writes for
+-write-timeout. Header fields named X-Sst-* are the DS's own: a request
+from a client with one is refused (400). -metrics counts each refusal:
+refused_connections, handoff_limit_served_locally, refused_handoff_limit,
+idle_timeouts, write_timeouts, refused_internal_header, and
+backend_conns_not_pooled (forward mode: a back-end response that was not
+exactly framed, whose connection is closed rather than kept).
+
 Access log: one line per request:
   TIME CLIENT #N METHOD PATH node=NODE mode=MODE status=S bytes=B handoff=D dur=D fallback=F
 (status "-": the node wrote the response; fallback: the nodes tried first
@@ -190,7 +216,10 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.BoolVar(&c.local, "local", true, "count the DS itself (node \"local\") among the nodes of rr, hash and lard")
 	fs.StringVar(&c.mode, "mode", modeHandoff, "how another node serves a request: "+strings.Join(modes, ", "))
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "bound on a handoff (until the node has sent its response) and on a back-end exchange")
-	fs.DurationVar(&c.idle, "idle-timeout", 2*time.Minute, "close a client connection idle for this long between requests (0: never)")
+	fs.DurationVar(&c.idle, "idle-timeout", 2*time.Minute, "close a client connection that takes this long to send its next request, keep-alive idle time included (0: never)")
+	fs.DurationVar(&c.writeTimeout, "write-timeout", 30*time.Second, "close a client connection that accepts nothing of a response the DS writes (a head, a 256 KiB piece of a file, a relayed piece) for this long (0: never)")
+	fs.IntVar(&c.maxConns, "max-conns", defaultMaxConns, "serve at most `N` client connections at once; more get \"503 Service Unavailable\" (Retry-After: 1) and are closed")
+	fs.IntVar(&c.maxHandoffs, "max-handoffs", defaultMaxHandoffs, fmt.Sprintf("at most `N` handoffs at once (each holds an OS thread; at most %d); past it the DS serves the request itself, or answers 503 if it has no such file", maxMaxHandoffs))
 	fs.DurationVar(&c.unhealthy, "unhealthy", 5*time.Second, "how long a node that refused a handoff or failed is left out")
 	fs.StringVar(&c.accessLog, "access-log", "-", "append the access log to `FILE` (\"-\": standard error)")
 	fs.StringVar(&c.metrics, "metrics", "", "serve counters as JSON over HTTP on `ADDR` (e.g. 127.0.0.1:9090)")
@@ -231,6 +260,15 @@ func (c *config) check() error {
 	}
 	if c.timeout < 0 || c.idle < 0 || c.unhealthy < 0 {
 		return errors.New("durations must not be negative")
+	}
+	if c.writeTimeout < 0 {
+		return errors.New("-write-timeout must not be negative")
+	}
+	if c.maxConns < 1 {
+		return fmt.Errorf("-max-conns %d: want at least 1", c.maxConns)
+	}
+	if c.maxHandoffs < 1 || c.maxHandoffs > maxMaxHandoffs {
+		return fmt.Errorf("-max-handoffs %d: want 1 to %d (each handoff holds an OS thread; Go allows 10000)", c.maxHandoffs, maxMaxHandoffs)
 	}
 	if c.lardPaths < 1 {
 		return fmt.Errorf("-lard-paths %d: LARD must remember at least one path", c.lardPaths)

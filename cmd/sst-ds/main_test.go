@@ -73,6 +73,15 @@ func TestParseFlags(t *testing.T) {
 					t.Errorf("lard: %v, %d %d %d", err, c.tLow, c.tHigh, c.lardPaths)
 				}
 			}},
+		{name: "limits", args: []string{"-max-conns", "10", "-max-handoffs", "5", "-write-timeout", "1s"},
+			check: func(t *testing.T, c *config) {
+				if c.maxConns != 10 || c.maxHandoffs != 5 || c.writeTimeout != time.Second {
+					t.Errorf("limits: %d %d %v", c.maxConns, c.maxHandoffs, c.writeTimeout)
+				}
+			}},
+		{name: "no connections", args: []string{"-max-conns", "0"}, wantErr: "-max-conns"},
+		{name: "handoffs past the thread limit", args: []string{"-max-handoffs", "10000"}, wantErr: "-max-handoffs"},
+		{name: "negative write timeout", args: []string{"-write-timeout", "-1s"}, wantErr: "-write-timeout"},
 		{name: "lard remembers no path", args: []string{"-policy", "lard", "-lard-paths", "0"}, wantErr: "-lard-paths"},
 		{name: "missing =", args: []string{"-node", "os1"}, wantErr: "NAME=ADDR:PORT"},
 		{name: "no port", args: []string{"-node", "os1=10.0.1.3"}, wantErr: "os1"},
@@ -111,7 +120,7 @@ func TestHelp(t *testing.T) {
 	if _, err := parseFlags([]string{"-help"}, &out); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-help: %v", err)
 	}
-	for _, want := range []string{"-policy", "-mode", "handoff", "hetero", "forward", "lard", "-metrics", "-access-log", "examples:", "sst-ds -listen 10.0.2.1:80"} {
+	for _, want := range []string{"-policy", "-mode", "handoff", "hetero", "forward", "lard", "-metrics", "-access-log", "-max-conns", "-max-handoffs", "-idle-timeout", "-write-timeout", "-lard-paths", "refused_connections", "examples:", "sst-ds -listen 10.0.2.1:80"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help does not mention %q", want)
 		}

@@ -67,6 +67,11 @@ func (m *metrics) servedPipelined() { m.add(func() { m.pipelinedLocal++ }) }
 
 func (m *metrics) refusedInternalHeader() { m.add(func() { m.refusedInternal++ }) }
 func (m *metrics) backendConnNotPooled()  { m.add(func() { m.backendNotPooled++ }) }
+func (m *metrics) refusedConn()           { m.add(func() { m.refusedConns++ }) }
+func (m *metrics) handoffLimitLocal()     { m.add(func() { m.handoffLimit++ }) }
+func (m *metrics) refusedHandoffLimit()   { m.add(func() { m.refusedHandoff++ }) }
+func (m *metrics) idleTimeout()           { m.add(func() { m.idleTimeouts++ }) }
+func (m *metrics) writeTimeout()          { m.add(func() { m.writeTimeouts++ }) }
 
 func (m *metrics) handedOff(d time.Duration) {
 	m.add(func() { m.handoffs++; m.handoffNanos += int64(d) })

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -45,7 +44,7 @@ func (s *server) refuseInternal(c *net.TCPConn, e *entry, name string) error {
 		Reason: fmt.Sprintf("header field %s is internal to the cluster: clients may not send %s* fields", name, internalPrefix)}
 	resp := he.Response()
 	e.node, e.mode, e.status, e.close = localNode, "refused", he.Status, true
-	n, err := c.Write(resp)
+	n, err := s.writeClient(c, resp)
 	e.bytes += int64(n)
 	return err
 }
@@ -124,13 +123,13 @@ func (s *server) serveLocal(c *net.TCPConn, req *httpmsg.Request, e *entry, f *l
 		body := []byte("404 Not Found\n")
 		resp := append(responseHead(req, http.StatusNotFound, "text/plain; charset=utf-8", int64(len(body))), body...)
 		e.status = http.StatusNotFound
-		n, err := c.Write(resp)
+		n, err := s.writeClient(c, resp)
 		e.bytes += int64(n)
 		return err
 	}
 	e.status = http.StatusOK
 	if !f.headSent {
-		n, err := c.Write(responseHead(req, http.StatusOK, contentType(f.name), f.size))
+		n, err := s.writeClient(c, responseHead(req, http.StatusOK, contentType(f.name), f.size))
 		e.bytes += int64(n)
 		if err != nil {
 			return err
@@ -140,8 +139,7 @@ func (s *server) serveLocal(c *net.TCPConn, req *httpmsg.Request, e *entry, f *l
 	if req.Method == "HEAD" {
 		return nil
 	}
-	// *net.TCPConn from an *os.File: sendfile.
-	n, err := io.CopyN(c, f.f, f.size)
+	n, err := s.sendFile(c, f.f, f.size)
 	e.bytes += n
 	if err != nil {
 		return fmt.Errorf("sending %s: %w", f.name, err)
@@ -161,7 +159,7 @@ func (s *server) handOff(ctx context.Context, c *net.TCPConn, req *httpmsg.Reque
 			err: fmt.Errorf("request of %d bytes, a handoff carries %d", len(raw), handoff.MaxRequest)}
 	}
 	if s.cfg.mode == modeHetero && !f.headSent {
-		n, err := c.Write(responseHead(req, http.StatusOK, contentType(f.name), f.size))
+		n, err := s.writeClient(c, responseHead(req, http.StatusOK, contentType(f.name), f.size))
 		e.bytes += int64(n)
 		if err != nil {
 			return &failure{reason: "client", err: err}

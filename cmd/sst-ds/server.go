@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"slices"
@@ -40,6 +41,12 @@ type server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// Slots: one taken per client connection, per handoff under way,
+	// and per refused connection being closed gracefully.
+	connSlots    chan struct{}
+	handoffSlots chan struct{}
+	refusing     chan struct{}
+
 	mu     sync.Mutex
 	conns  map[*net.TCPConn]struct{}
 	wg     sync.WaitGroup
@@ -71,6 +78,10 @@ func newServer(c *config, errlog *log.Logger, access io.Writer) (*server, error)
 		ctx:     ctx,
 		cancel:  cancel,
 		conns:   map[*net.TCPConn]struct{}{},
+
+		connSlots:    make(chan struct{}, c.maxConns),
+		handoffSlots: make(chan struct{}, c.maxHandoffs),
+		refusing:     make(chan struct{}, maxRefusing),
 	}
 	if access != nil {
 		s.access = log.New(access, "", 0)
@@ -114,6 +125,12 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 			c.Close()
 			continue
 		}
+		select {
+		case s.connSlots <- struct{}{}:
+		default:
+			s.refuseConn(tc)
+			continue
+		}
 		s.mu.Lock()
 		s.conns[tc] = struct{}{}
 		s.mu.Unlock()
@@ -122,9 +139,47 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 				s.mu.Lock()
 				delete(s.conns, tc)
 				s.mu.Unlock()
+				<-s.connSlots
 			}()
 			s.serveConn(ctx, tc)
 		})
+	}
+}
+
+// busyResponse answers a connection past -max-conns.
+var busyResponse = func() []byte {
+	const body = "503 Service Unavailable: too many clients, try again\n"
+	return fmt.Appendf(nil, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"+
+		"Content-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n%s", len(body), body)
+}()
+
+// maxRefusing bounds the refused connections closed gracefully at once;
+// past it they are closed at once.
+const maxRefusing = 256
+
+// refuseConn answers a connection past -max-conns with a 503 and closes
+// it, without reading a request: a goroutine reads briefly what the
+// client sent, so that the close does not destroy the answer (see
+// lingeringClose), as long as there are not too many of them.
+func (s *server) refuseConn(c *net.TCPConn) {
+	s.stats.refusedConn()
+	c.SetWriteDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write(busyResponse); err != nil {
+		c.Close()
+		return
+	}
+	select {
+	case s.refusing <- struct{}{}:
+		s.wg.Go(func() {
+			defer func() { <-s.refusing }()
+			if c.CloseWrite() == nil {
+				c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+				io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+			}
+			c.Close()
+		})
+	default:
+		c.Close()
 	}
 }
 
@@ -175,7 +230,10 @@ func (s *server) readFailed(c *net.TCPConn, client string, n int, err error) {
 	case errors.As(err, &he):
 		s.stats.parseError()
 		resp := he.Response()
-		_, werr := c.Write(resp)
+		_, werr := s.writeClient(c, resp)
+		if errors.Is(werr, os.ErrDeadlineExceeded) {
+			s.stats.writeTimeout()
+		}
 		e := &entry{start: time.Now(), client: client, n: n, method: "-", path: "-",
 			node: localNode, mode: "error", status: he.Status, bytes: int64(len(resp))}
 		e.err = he
@@ -183,8 +241,11 @@ func (s *server) readFailed(c *net.TCPConn, client string, n int, err error) {
 		if werr == nil {
 			lingeringClose(c)
 		}
-	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, net.ErrClosed):
-		// An idle connection, or the server shutting down: close quietly.
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// -idle-timeout: close quietly.
+		s.stats.idleTimeout()
+	case errors.Is(err, net.ErrClosed):
+		// The server shutting down: close quietly.
 	default:
 		s.errlog.Printf("%s #%d: %v", client, n, err)
 	}
@@ -210,6 +271,9 @@ func (s *server) handle(ctx context.Context, c *net.TCPConn, rd *httpmsg.Reader,
 	e.dur = time.Since(e.start)
 	s.stats.served(e)
 	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			s.stats.writeTimeout()
+		}
 		e.err = err
 		s.logAccess(e)
 		s.errlog.Printf("%s #%d %s %s: %v: closing the connection", client, n, req.Method, req.Path, err)
@@ -273,7 +337,13 @@ func (s *server) route(ctx context.Context, c *net.TCPConn, rd *httpmsg.Reader, 
 		if s.cfg.mode == modeForward {
 			fl = s.forward(ctx, c, req, node, e)
 		} else {
+			if !s.startHandoff() {
+				s.policy.Done(req.Path, node)
+				e.fallbacks = append(e.fallbacks, node+":max-handoffs")
+				return s.overHandoffLimit(c, req, e, f)
+			}
 			fl = s.handOff(ctx, c, req, node, e, f)
+			s.endHandoff()
 		}
 		s.policy.Done(req.Path, node)
 		if fl == nil {
@@ -297,4 +367,81 @@ func (s *server) route(ctx context.Context, c *net.TCPConn, rd *httpmsg.Reader, 
 		}
 		tried = append(tried, node)
 	}
+}
+
+// startHandoff takes a handoff slot, if one of the -max-handoffs is free.
+func (s *server) startHandoff() bool {
+	select {
+	case s.handoffSlots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *server) endHandoff() { <-s.handoffSlots }
+
+// overHandoffLimit serves req, which -max-handoffs keeps from being
+// handed off: the DS sends its own copy of the file, and answers 503
+// (Retry-After: 1) if it has none.
+func (s *server) overHandoffLimit(c *net.TCPConn, req *httpmsg.Request, e *entry, f *localFile) error {
+	if f.open(s.root, req.Path) {
+		s.stats.handoffLimitLocal()
+		return s.serveLocal(c, req, e, f)
+	}
+	s.stats.refusedHandoffLimit()
+	body := []byte("503 Service Unavailable: too many handoffs under way\n")
+	head := responseHead(req, http.StatusServiceUnavailable, "text/plain; charset=utf-8", int64(len(body)))
+	head = append(head[:len(head)-2], "Retry-After: 1\r\n\r\n"...)
+	e.node, e.mode, e.status = localNode, "refused", http.StatusServiceUnavailable
+	n, err := s.writeClient(c, append(head, body...))
+	e.bytes += int64(n)
+	return err
+}
+
+// writeClient writes b to the client within -write-timeout.
+func (s *server) writeClient(c *net.TCPConn, b []byte) (int, error) {
+	s.writeDeadline(c)
+	return c.Write(b)
+}
+
+// writeDeadline gives the next write to c -write-timeout.
+func (s *server) writeDeadline(c *net.TCPConn) {
+	if s.cfg.writeTimeout > 0 {
+		c.SetWriteDeadline(time.Now().Add(s.cfg.writeTimeout))
+	}
+}
+
+// sendChunk is the piece of a file that must reach the client within
+// -write-timeout.
+const sendChunk = 256 << 10
+
+// sendFile sends n bytes of f to c (sendfile), each sendChunk of them
+// within -write-timeout.
+func (s *server) sendFile(c *net.TCPConn, f *os.File, n int64) (int64, error) {
+	var sent int64
+	for sent < n {
+		s.writeDeadline(c)
+		m, err := io.CopyN(c, f, min(n-sent, sendChunk))
+		sent += m
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// clientWriter writes to the client, each write within -write-timeout,
+// and counts the bytes.
+type clientWriter struct {
+	s *server
+	c *net.TCPConn
+	n int64
+}
+
+func (w *clientWriter) Write(p []byte) (int, error) {
+	w.s.writeDeadline(w.c)
+	n, err := w.c.Write(p)
+	w.n += int64(n)
+	return n, err
 }

@@ -589,7 +589,7 @@ func TestFatalHandoff(t *testing.T) {
 	c.send("GET /os1/6k HTTP/1.1\r\nHost: h\r\n\r\n", 1)
 	c.closed()
 	line := h.logLine(c.local(), 1)
-	if !strings.Contains(line, "error=") || !strings.Contains(line, "did not complete") {
+	if !strings.Contains(line, "error=") || !strings.Contains(line, "timed out") {
 		t.Errorf("access log: %s", line)
 	}
 }
