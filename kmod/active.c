@@ -69,6 +69,7 @@ struct sst_act_hp {
 /**
  * struct sst_conn - a client connection of this DS with handoffs
  * @node:      entry in the namespace's hash, by 4-tuple
+ * @id_node:   entry in the namespace's hash, by @id
  * @all:       entry in the namespace's list
  * @rcu:       deferred free
  * @lock:      protects @hps
@@ -95,6 +96,7 @@ struct sst_act_hp {
  */
 struct sst_conn {
 	struct hlist_node node;
+	struct hlist_node id_node;
 	struct list_head all;
 	struct rcu_head rcu;
 	spinlock_t lock;		/* hps */
@@ -120,6 +122,7 @@ struct sst_conn {
 struct sst_act_net {
 	spinlock_t lock;		/* hash, list, next_id, dying */
 	struct hlist_head hash[1 << SST_ACT_HASH_BITS];
+	struct hlist_head by_id[1 << SST_ACT_HASH_BITS];
 	struct list_head list;
 	u64 next_id;
 	u32 seed;
@@ -142,6 +145,12 @@ static u32 sst_act_hash(const struct sst_act_net *an, __be32 vip, __be16 vport,
 	return jhash_3words((__force u32)vip, (__force u32)client,
 			    ((__force u32)vport << 16) | (__force u32)cport,
 			    an->seed) & ((1 << SST_ACT_HASH_BITS) - 1);
+}
+
+static struct hlist_head *sst_act_id_bucket(struct sst_act_net *an, u64 id)
+{
+	return &an->by_id[jhash_2words((u32)id, (u32)(id >> 32), an->seed) &
+			  ((1 << SST_ACT_HASH_BITS) - 1)];
 }
 
 static struct sst_conn *sst_conn_find_rcu(struct sst_act_net *an, __be32 vip,
@@ -280,9 +289,8 @@ static bool sst_act_hp_visit(struct net *net, u64 id, __be32 peer, u32 start,
 	struct sst_act_hp *ah;
 	struct sst_conn *c;
 
-	/* Few connections per namespace hand off at once: a walk will do. */
 	spin_lock(&an->lock);
-	list_for_each_entry(c, &an->list, all) {
+	hlist_for_each_entry(c, sst_act_id_bucket(an, id), id_node) {
 		if (c->id != id)
 			continue;
 		known = true;
@@ -845,6 +853,7 @@ static struct sst_conn *sst_conn_get(struct sst_act_net *an, struct sock *sk)
 		c->sk = sk;
 		c->id = ++an->next_id;
 		hlist_add_head_rcu(&c->node, &an->hash[h]);
+		hlist_add_head(&c->id_node, sst_act_id_bucket(an, c->id));
 		list_add_tail(&c->all, &an->list);
 	}
 	spin_unlock_bh(&an->lock);
@@ -867,6 +876,7 @@ static void sst_conn_free(struct sst_act_net *an, struct sst_conn *c)
 {
 	spin_lock_bh(&an->lock);
 	hlist_del_init_rcu(&c->node);	/* sst_conn_get() may have done it */
+	hlist_del(&c->id_node);
 	list_del(&c->all);
 	spin_unlock_bh(&an->lock);
 	sock_put(c->sk);
@@ -905,7 +915,7 @@ static int sst_liveness(struct net *net, struct sst_conn *c, __be32 os,
 	if (!peer)
 		return -EHOSTUNREACH;
 	/* Never heard: the SETUP's own retransmissions bound that case. */
-	if (heard && ktime_get_ns() - heard > limit)
+	if (heard && (s64)(ktime_get_ns() - heard) > (s64)limit)
 		return -EHOSTUNREACH;
 	return 0;
 }

@@ -65,6 +65,7 @@ struct sst_ctrl_id {
  *          acknowledges the message
  * @rto:    current retransmission timeout, jiffies
  * @due:    when to retransmit next, jiffies
+ * @first:  when it was first sent, jiffies (a SETUP's TSval ages)
  * @err:    completion status once off the list
  * @done:   completion callback, or NULL
  * @ctx:    its argument
@@ -82,6 +83,7 @@ struct sst_ctrl_pending {
 	struct sst_ctrl_id ids[SST_CTRL_MAX_TX];
 	unsigned long rto;
 	unsigned long due;
+	unsigned long first;
 	int err;
 	sst_ctrl_done_t done;
 	void *ctx;
@@ -345,7 +347,8 @@ static int sst_ctrl_send_peer(struct sst_net *sn, struct socket *sock,
 		p->ntx = 1;
 		p->nids = 0;
 		p->rto = msecs_to_jiffies(SST_CTRL_RTO_MS);
-		p->due = jiffies + p->rto;
+		p->first = jiffies;
+		p->due = p->first + p->rto;
 		p->err = 0;
 		p->done = done;
 		p->ctx = ctx;
@@ -447,6 +450,24 @@ static void sst_ctrl_complete(struct sst_ctrl *c, struct list_head *list)
 }
 
 /*
+ * A SETUP's TSval is the first the OS may send: one tick past the DS's
+ * clock when it was stamped. A retransmission adds the time since (the
+ * timestamp clock ticks in ms: usec-timestamp connections are never
+ * handed off), or the OS's clock would start behind segments the client
+ * may have seen meanwhile, and the client's PAWS check would drop the
+ * OS's segments until it caught up.
+ */
+static void sst_ctrl_refresh(u8 *msg, unsigned int len, unsigned long age)
+{
+	struct sst_wire_hdr *h = (struct sst_wire_hdr *)msg;
+	struct sst_wire_setup *s = (struct sst_wire_setup *)(h + 1);
+
+	if (h->type != SST_MSG_SETUP || len < sizeof(*h) + sizeof(*s))
+		return;
+	s->tsval = htonl(ntohl(s->tsval) + jiffies_to_msecs(age));
+}
+
+/*
  * Retransmits what is due and gives up what has had all its chances. The
  * copies are made under pend_lock, each with a reference to its entry;
  * they get their (epoch, seq) and MAC and are sent after it is dropped.
@@ -488,6 +509,7 @@ static void sst_ctrl_rtx_work(struct work_struct *work)
 		skb = sst_ctrl_alloc_skb(p->len + SST_WIRE_MAC_LEN);
 		if (skb) {
 			skb_put_data(skb, p->msg, p->len);
+			sst_ctrl_refresh(skb->data, p->len, now - p->first);
 			skb_put(skb, SST_WIRE_MAC_LEN);
 			refcount_inc(&p->ref);
 			SST_CTRL_CB(skb)->p = p;

@@ -184,7 +184,7 @@ static int sst_setopt(struct socket *sock, int level, int opt, int val)
  * the DS's congestion state.
  */
 static int sst_pv_build_sock(struct net *net, const struct sst_wire_setup *s,
-			     struct socket **sockp)
+			     u32 age_ms, struct socket **sockp)
 {
 	u32 req_len = be32_to_cpu(s->req_len);
 	u32 rcv_nxt = be32_to_cpu(s->rcv_nxt);
@@ -256,8 +256,10 @@ static int sst_pv_build_sock(struct net *net, const struct sst_wire_setup *s,
 	if (ret)
 		return ret;
 	if (s->opts & SST_SETUP_OPT_TIMESTAMP) {
+		/* The DS's clock went on while the SETUP waited here. */
 		ret = sst_setopt(sock, SOL_TCP, TCP_TIMESTAMP,
-				 sst_repair_tsval(be32_to_cpu(s->tsval)));
+				 sst_repair_tsval(be32_to_cpu(s->tsval) +
+						  age_ms));
 		if (ret)
 			return ret;
 	}
@@ -446,7 +448,8 @@ static void sst_pv_setup_work(struct work_struct *work)
 		ret = -ENETDOWN;
 		goto fail;
 	}
-	ret = sst_pv_build_sock(net, pv->setup, &sock);
+	ret = sst_pv_build_sock(net, pv->setup,
+				jiffies_to_msecs(jiffies - pv->rx_at), &sock);
 	if (ret)
 		goto fail_sock;
 	sk = sock->sk;
@@ -555,11 +558,21 @@ static bool sst_pv_peer_gone(struct sst_passive *pv)
 	struct sst_peer *peer;
 	bool gone;
 
+	u64 last = 0;
+
 	rcu_read_lock();
 	peer = sst_peer_lookup_rcu(sn, pv->peer);
-	gone = !peer ||
-	       ktime_get_ns() - READ_ONCE(peer->last_rx_ns) > limit;
+	if (peer)
+		last = READ_ONCE(peer->last_rx_ns);
 	rcu_read_unlock();
+	/*
+	 * The time last, then now, and a signed difference: another CPU
+	 * taking a message may store a last_rx_ns later than a "now" read
+	 * before it, and the unsigned difference would be ~584 years (on
+	 * 2-vCPU guests: half-pipes garbage-collected mid-response while the
+	 * DS was talking).
+	 */
+	gone = !peer || (s64)(ktime_get_ns() - last) > (s64)limit;
 	return gone;
 }
 
@@ -806,6 +819,7 @@ static int sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 	pv->vip_port = s->vip_port;
 	pv->state = SST_PV_NEW;
 	pv->setup_len = len;
+	pv->rx_at = jiffies;
 	INIT_WORK(&pv->setup_work, sst_pv_setup_work);
 	INIT_DELAYED_WORK(&pv->tick, sst_pv_tick);
 

@@ -75,7 +75,7 @@ type Config struct {
 
 	Memory int    // MiB (default DefaultMemory)
 	CPUs   int    // default DefaultCPUs
-	Append string // extra kernel command line arguments
+	Append string // extra kernel command line arguments (see SlubDebug)
 
 	// Console, if set, receives the serial console as it is produced.
 	Console io.Writer
@@ -106,6 +106,15 @@ type Result struct {
 	Splats   []string      // see DetectSplats; from Dmesg and Console
 	TimedOut bool          // the guest or the host timeout fired
 }
+
+// SlubDebug is the kernel argument that turns on SLUB's sanity checks,
+// red zones, poisoning and user tracking (Config.Append). The kernel
+// tests use it for the one-guest scenarios. The cluster guests go without:
+// with it, first flights of 64 KB responses between guests over
+// virtio-net were never acknowledged on 2-vCPU guests (all 20 of 20, in
+// three runs; none without it), a problem of the emulated path not yet
+// understood (docs/design.md, "Known problems").
+const SlubDebug = "slub_debug=FZPU"
 
 // Console markers printed by init.sh (markerReady also times the boot).
 const (
@@ -268,11 +277,11 @@ func stopAfter(total time.Duration) time.Duration {
 // qemuArgs builds the QEMU command line: TCG, no network, no display, serial
 // console on stdio, the host root read-only and dir writable over 9p.
 func qemuArgs(cfg Config, initrd, dir string) []string {
-	// Debian's kernels have no KASAN: slub_debug (sanity checks, red
-	// zones, poisoning, user tracking), zeroing on free and KFENCE
-	// sampling (6.12) catch what they can of use-after-free and overflow.
+	// Debian's kernels have no KASAN: zeroing on free and KFENCE
+	// sampling (6.12) catch what they can of use-after-free; callers add
+	// slub_debug=FZPU (SlubDebug) where the guest's network allows it.
 	cmdline := "console=ttyS0,115200 rdinit=/init panic=-1 panic_on_warn=1 oops=panic " +
-		"log_buf_len=4M printk.devkmsg=on slub_debug=FZPU init_on_free=1 kfence.sample_interval=100"
+		"log_buf_len=4M printk.devkmsg=on init_on_free=1 kfence.sample_interval=100"
 	if cfg.Append != "" {
 		cmdline += " " + cfg.Append
 	}

@@ -185,6 +185,7 @@ func runScenario(t *testing.T, k qemu.Kernel, ko, bin, name string, timeout time
 		Timeout: timeout,
 		CPUs:    cpus,
 		Env:     env,
+		Append:  qemu.SlubDebug,
 		Files: map[string]string{
 			"bin": bin,
 			"lib": "lib",

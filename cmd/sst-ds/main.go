@@ -215,7 +215,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.policy, "policy", "path", "dispatch `POLICY`: "+strings.Join(dispatch.Kinds, ", "))
 	fs.BoolVar(&c.local, "local", true, "count the DS itself (node \"local\") among the nodes of rr, hash and lard")
 	fs.StringVar(&c.mode, "mode", modeHandoff, "how another node serves a request: "+strings.Join(modes, ", "))
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "bound on a handoff (until the node has sent its response) and on a back-end exchange")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "progress bound of a handoff (it fails once the client has acknowledged nothing new for this long; no deadline: a long response takes as long as it takes) and bound on a back-end exchange")
 	fs.DurationVar(&c.idle, "idle-timeout", 2*time.Minute, "close a client connection that takes this long to send its next request, keep-alive idle time included (0: never)")
 	fs.DurationVar(&c.writeTimeout, "write-timeout", 30*time.Second, "close a client connection that accepts nothing of a response the DS writes (a head, a 256 KiB piece of a file, a relayed piece) for this long (0: never)")
 	fs.IntVar(&c.maxConns, "max-conns", defaultMaxConns, "serve at most `N` client connections at once; more get \"503 Service Unavailable\" (Retry-After: 1) and are closed")

@@ -178,6 +178,13 @@ func (s *server) handOff(ctx context.Context, c *net.TCPConn, req *httpmsg.Reque
 	}
 	s.stats.handedOff(took)
 	e.node, e.mode, e.bytes = node, s.cfg.mode, e.bytes+sent
+	if s.cfg.mode == modeHandoff && req.Method == "GET" && f.open(s.root, req.Path) && sent < f.size {
+		// Shorter than the body alone: the OS application died (or
+		// closed) mid-response, and its close sends no FIN. The client
+		// waits for the rest: end the connection.
+		return &failure{reason: "short-response",
+			err: fmt.Errorf("the node sent %d bytes for %s, whose body has %d: did its application die mid-response?", sent, f.name, f.size)}
+	}
 	if s.cfg.mode == modeHetero {
 		e.status = http.StatusOK
 		if sent != f.size {

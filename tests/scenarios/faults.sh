@@ -10,6 +10,9 @@
 #  3. a client that reuses its port right after a handed-off connection
 #     closed: the new connection is served at once (no RST, no clamping of
 #     the old connection's numbers onto its handshake);
+#  5. the OS application killed mid-response (its socket closed by the
+#     kernel): sst-ds sees the response short and ends the connection,
+#     the client is not left waiting for the rest;
 #  4. rmmod on an OS with live half-pipes is refused (in use) and changes
 #     nothing; rmmod on the DS with a half-pipe still waiting for the
 #     client's ACK (client link delayed 3 s, sst-ds gone) returns, with no
@@ -25,9 +28,11 @@ for os in os1 os2; do n "$os" sstctl config set keepalive 200; done
 
 www=/tmp/www
 sst_www "$www" 6k:6144 1m:1048576 10m:10485760
-for os in os1 os2; do
-	n_bg "$os" sst-os -quiet -one-request -listen "$TOPO_VIP:80" -root "$www" 2>"/tmp/$os.log"
-done
+start_os() {
+	n_bg "$1" sst-os -quiet -one-request -listen "$TOPO_VIP:80" -root "$www" 2>>"/tmp/$1.log"
+	echo $! >"/tmp/$1.pid"
+}
+for os in os1 os2; do start_os "$os"; done
 start_ds() {
 	n_bg ds sst-ds -listen "$TOPO_VIP:80" -root "$www" -timeout 4s \
 		-node "os1=$TOPO_OS1_IP:80" -node "os2=$TOPO_OS2_IP:80" 2>>/tmp/ds.log
@@ -154,6 +159,29 @@ for k in 0 1 2; do
 	assert_eq "$(sha256sum /tmp/r.$k | cut -d' ' -f1)" "$(sha256sum "$www/os1/6k" | cut -d' ' -f1)" "3: body $k"
 done
 log "3: port 40000 reused at once, three times, every body checked"
+
+# ---- 5. the OS application killed mid-response ---------------------------------
+# Its socket is closed by the kernel as by close(): the module sends
+# DATA_DONE for what it sent, sst-ds sees a response shorter than the body
+# and ends the connection. The client must not wait for the rest.
+sleep 5 # sst-ds leaves os1 out for 5 s after the refusal of part 3
+bystander 5
+n_bg client sh -c "curl -sS --limit-rate 300k --max-time 60 -o /tmp/o.body http://$TOPO_VIP/os1/10m 2>/tmp/o.err; echo \$? >/tmp/o.rc"
+on_os1() { n ds sstctl show halfpipes | grep -q "$TOPO_OS1_IP.*sending"; }
+wait_until 20 on_os1 || { diag; fail "5: no handoff to os1 in progress"; }
+sleep 1
+kill -KILL "$(cat /tmp/os1.pid)"
+log "5: sst-os on os1 killed mid-response"
+wait_until 45 test -e /tmp/o.rc || { diag; fail "5: the client hangs after the OS application died"; }
+rc=$(cat /tmp/o.rc)
+[ "$rc" != 0 ] || fail "5: curl got a whole 10 MB from a killed application"
+[ "$rc" != 28 ] || { diag; fail "5: the client timed out (silence) instead of seeing its connection end"; }
+log "5: the client's curl ended: status $rc ($(wc -c </tmp/o.body) bytes): $(cat /tmp/o.err)"
+grep -q 'short-response\|mid-response' /tmp/ds.log || { diag; fail "5: sst-ds did not see the short response"; }
+start_os os1
+wait_for_port os1 80
+bystander_ok 5
+log "5: the bystander unaffected"
 
 # ---- 4. rmmod with live half-pipes -----------------------------------------
 # (rmmod on a DS guest of its own: the cluster's rmmod case.) os2: os1
