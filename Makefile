@@ -8,6 +8,8 @@
 #   make demo            deps + build + the demo cluster in QEMU
 #   make check           W=1, sparse (C=1) and checkpatch --strict on kmod/
 #   make bench           connection lifetime: handoff (split, drain) vs none
+#   make soak            the cluster of guests, WAN, 50 connections for 10 min
+#                        (SOAK_DURATION=...), every body checked; not in CI
 
 SHELL := /bin/bash
 GO ?= go
@@ -25,7 +27,7 @@ MODULES := $(foreach v,$(KVERS),$(BUILD)/$(v)/splitstack.ko)
 GOBIN := $(BUILD)/bin
 GOCMDS := sstctl sst-vm sst-demo sst-os sst-ds
 
-.PHONY: all module go deps test unit-test kernel-test demo bench stress stress-smp apps check clean
+.PHONY: all module go deps test unit-test kernel-test demo bench stress stress-smp apps check soak clean
 
 all: module go
 
@@ -51,7 +53,10 @@ unit-test:
 	$(GO) test -short ./pkg/... ./cmd/... ./qemu/...
 
 kernel-test: all
-	SST_BUILD=$(BUILD) SST_KERNELS="$(KVERS)" $(GO) test -count=1 -timeout 60m -v ./tests/
+	SST_BUILD=$(BUILD) SST_KERNELS="$(KVERS)" $(GO) test -count=1 -timeout 80m -v ./tests/
+
+soak: all
+	SST_BUILD=$(BUILD) SST_KERNELS="$(KVERS)" $(GO) test -tags soak -count=1 -timeout 0 -v -run TestSoak ./tests/
 
 test: deps
 	$(MAKE) all

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -39,6 +40,8 @@ var clusterCases = []struct {
 	{"oskill", 5 * time.Minute, 1, map[string]string{"FAULT": "oskill"}, 1},
 	{"rmmod", 5 * time.Minute, 1, map[string]string{"FAULT": "rmmod"}, 0},
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // clusterContent writes the files the cluster serves (the same on every
 // node) into a new directory.

@@ -11,6 +11,7 @@
 #   LANEM     netem spec on the DS's links to the OSes (loss, reordering of
 #             control messages and credits; applied on the DS guest)
 #   MAXTIME   a client's bound for its whole connection, s (default 240)
+#   DURATION  repeat the rounds of CONNS clients for this long, s (soak)
 #   FAULT     oskill: the OS1 guest powers off mid-response (sysrq, when the
 #             DS connects to its port 7000); bystanders on OS2 must be
 #             unaffected, the clients OS1 was serving must be reset, not
@@ -184,61 +185,82 @@ diag() {
 # Each client: one curl, every path on one connection, every body kept.
 urls=""
 for p in $PATHS; do urls="$urls $p"; done
-i=0
-while [ $i -lt "$CONNS" ]; do
-	i=$((i + 1))
-	args="" j=0
-	for p in $urls; do
-		j=$((j + 1))
-		args="$args http://$TOPO_VIP/$p -o /tmp/c$i.$j"
+# round: CONNS clients at once, each body checked.
+round() {
+	local i j k rc bad conns args p want got port
+	rm -f /tmp/c[0-9]*
+	i=0
+	while [ $i -lt "$CONNS" ]; do
+		i=$((i + 1))
+		args="" j=0
+		for p in $urls; do
+			j=$((j + 1))
+			args="$args http://$TOPO_VIP/$p -o /tmp/c$i.$j"
+		done
+		# shellcheck disable=SC2086
+		n_bg client sh -c "curl -sS --fail --fail-early --max-time $MAXTIME -w '%{http_code} %{size_download} %{num_connects} %{local_port}\n' $args >/tmp/c$i.out 2>/tmp/c$i.err; echo \$? >/tmp/c$i.rc"
 	done
-	# shellcheck disable=SC2086
-	n_bg client sh -c "curl -sS --fail --fail-early --max-time $MAXTIME -w '%{http_code} %{size_download} %{num_connects} %{local_port}\n' $args >/tmp/c$i.out 2>/tmp/c$i.err; echo \$? >/tmp/c$i.rc"
-done
-done_all() {
-	local k=0
-	while [ $k -lt "$CONNS" ]; do
-		k=$((k + 1))
-		[ -e "/tmp/c$k.rc" ] || return 1
-	done
-}
-wait_until $((MAXTIME + 30)) done_all || { diag; fail "clients still running after $((MAXTIME + 30))s"; }
+	done_all() {
+		local k=0
+		while [ $k -lt "$CONNS" ]; do
+			k=$((k + 1))
+			[ -e "/tmp/c$k.rc" ] || return 1
+		done
+	}
+	wait_until $((MAXTIME + 30)) done_all || { diag; fail "clients still running after $((MAXTIME + 30))s"; }
 
-bad=0 conns=0
-i=0
-while [ $i -lt "$CONNS" ]; do
-	i=$((i + 1))
-	rc=$(cat "/tmp/c$i.rc")
-	awk 'NR == 1 {print $4}' "/tmp/c$i.out" >"/tmp/c$i.port"
-	if [ "$rc" != 0 ]; then
-		echo "client $i: curl exit $rc: $(cat "/tmp/c$i.err") ($(wc -l <"/tmp/c$i.out") responses)"
-		bad=$((bad + 1))
-		continue
-	fi
-	conns=$((conns + $(awk '{s += $3} END {print s}' "/tmp/c$i.out")))
-	j=0
-	for p in $urls; do
-		j=$((j + 1))
-		want=$(sha256sum "$www/$p" | cut -d' ' -f1)
-		got=$(sha256sum "/tmp/c$i.$j" | cut -d' ' -f1)
-		if [ "$got" != "$want" ]; then
-			echo "client $i: wrong body for /$p: $(wc -c <"/tmp/c$i.$j") bytes, first difference: $(cmp "$www/$p" "/tmp/c$i.$j" 2>&1 | head -1), $(cmp -l "$www/$p" "/tmp/c$i.$j" 2>/dev/null | wc -l) bytes differ"
-			port=$(cat "/tmp/c$i.port")
-			grep -E ":$port #" /tmp/access.log /tmp/ds.log || true
+	bad=0 conns=0
+	i=0
+	while [ $i -lt "$CONNS" ]; do
+		i=$((i + 1))
+		rc=$(cat "/tmp/c$i.rc")
+		awk 'NR == 1 {print $4}' "/tmp/c$i.out" >"/tmp/c$i.port"
+		if [ "$rc" != 0 ]; then
+			echo "client $i: curl exit $rc: $(cat "/tmp/c$i.err") ($(wc -l <"/tmp/c$i.out") responses)"
 			bad=$((bad + 1))
+			continue
 		fi
+		conns=$((conns + $(awk '{s += $3} END {print s}' "/tmp/c$i.out")))
+		j=0
+		for p in $urls; do
+			j=$((j + 1))
+			want=$(sha256sum "$www/$p" | cut -d' ' -f1)
+			got=$(sha256sum "/tmp/c$i.$j" | cut -d' ' -f1)
+			if [ "$got" != "$want" ]; then
+				echo "client $i: wrong body for /$p: $(wc -c <"/tmp/c$i.$j") bytes, first difference: $(cmp "$www/$p" "/tmp/c$i.$j" 2>&1 | head -1), $(cmp -l "$www/$p" "/tmp/c$i.$j" 2>/dev/null | wc -l) bytes differ"
+				port=$(cat "/tmp/c$i.port")
+				grep -E ":$port #" /tmp/access.log /tmp/ds.log || true
+				bad=$((bad + 1))
+			fi
+		done
+		rm -f /tmp/c$i.[0-9]*
 	done
-	rm -f /tmp/c$i.[0-9]*
+	[ "$bad" = 0 ] || { diag; fail "$bad of $CONNS clients failed or got wrong bytes"; }
+	assert_eq "$conns" "$CONNS" "connections the clients opened"
+	log "ds: $CONNS clients, every body checked"
+}
+
+# DURATION (s, make soak): rounds until it has passed, the counts of
+# what could leak printed after each; otherwise one round.
+DURATION=${DURATION:-0}
+rounds=0
+_uptime_cs
+soak_end=$((_cs / 100 + DURATION))
+while :; do
+	round
+	rounds=$((rounds + 1))
+	_uptime_cs
+	if [ "$DURATION" -gt 0 ]; then
+		log "soak: round $rounds: half-pipes $(n ds sstctl -j show halfpipes | grep -o '"id"' | wc -l), DS sockets $(n ds ss -Htan | wc -l), $(grep -E '^(TCP|sst_request_sock) ' /proc/slabinfo | awk '{printf "%s %s ", $1, $2}')"
+	fi
+	[ $((_cs / 100)) -lt "$soak_end" ] || break
 done
-[ "$bad" = 0 ] || { diag; fail "$bad of $CONNS clients failed or got wrong bytes"; }
-assert_eq "$conns" "$CONNS" "connections the clients opened"
-log "ds: $CONNS clients, every body checked"
 
 gone() { [ "$(n ds sstctl -j show halfpipes)" = "[]" ]; }
 wait_until 30 gone || { diag; fail "half-pipes still pending"; }
 echo "--- sstctl show stats (ds)"
 n ds sstctl show stats
-requests=$(($(echo "$urls" | wc -w) * CONNS))
+requests=$(($(echo "$urls" | wc -w) * CONNS * rounds))
 setups=$(stat_of ds setups) dones=$(stat_of ds data_dones) resets=$(stat_of ds resets)
 handed=$(grep -cE ' mode=handoff ' /tmp/access.log || true)
 assert_eq "$handed" "$requests" "requests handed off"
@@ -246,4 +268,4 @@ assert_eq "$setups" "$handed" "SETUPs on the DS"
 assert_eq "$dones" "$handed" "DATA_DONEs on the DS"
 assert_eq "$resets" "$handed" "RESETs on the DS"
 n client nstat -az TcpExtPAWSEstab TcpExtTCPTimeouts TcpRetransSegs TcpExtTCPSACKDiscard 2>/dev/null | tail -n +2 || true
-log "cluster (ds): $handed handoffs, nothing pending"
+log "cluster (ds): $rounds round(s), $handed handoffs, nothing pending"
