@@ -74,6 +74,13 @@ static struct sk_buff *sst_credit_skb(struct sock *sk,
 
 	iph = skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);
+	/*
+	 * alloc_skb() does not clear the data: a stale frag_off made the ACK
+	 * a fragment that reassembly held until it expired (with slub_debug's
+	 * poison, every credit; without it, now and then: an OS stalled
+	 * after its first flight).
+	 */
+	memset(iph, 0, sizeof(*iph));
 	iph->version = 4;
 	iph->ihl = 5;
 	iph->tot_len = htons(skb->len);

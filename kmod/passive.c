@@ -352,9 +352,10 @@ static void sst_pv_discard_sock(struct socket *sock)
  * DESIGN 3.3 step 9: queue @sock's sk to the listener on VIP:os_port as
  * if it had just completed a handshake. Consumes @sock on success.
  */
-static int sst_pv_hand_off(struct net *net, const struct sst_wire_setup *s,
+static int sst_pv_hand_off(struct net *net, struct sst_passive *pv,
 			   struct socket *sock)
 {
+	const struct sst_wire_setup *s = pv->setup;
 	struct sock *sk = sock->sk, *lsk, *child;
 	struct request_sock *req;
 	struct inet_request_sock *ireq;
@@ -393,6 +394,14 @@ static int sst_pv_hand_off(struct net *net, const struct sst_wire_setup *s,
 	write_unlock_bh(&sk->sk_callback_lock);
 	sock->sk = NULL;
 	sock_release(sock);
+	/*
+	 * Live from here, before the accept queue: the application may
+	 * accept, write and draw the client's first ACKs at once on another
+	 * CPU, and credits are taken only for live half-pipes. (Not before:
+	 * a credit's softirq could still find the struct socket just
+	 * released.)
+	 */
+	WRITE_ONCE(pv->state, SST_PV_LIVE);
 
 	/* As the softirq path (tcp_child_process()) does. */
 	local_bh_disable();
@@ -458,7 +467,7 @@ static void sst_pv_setup_work(struct work_struct *work)
 		goto fail_sock;
 	sock_hold(sk);
 	pv->sk = sk;
-	ret = sst_pv_hand_off(net, pv->setup, sock);
+	ret = sst_pv_hand_off(net, pv, sock);
 	if (ret) {
 		/* Destroyed by the kernel if the listener went away after
 		 * the queueing, else still ours to discard.

@@ -108,12 +108,9 @@ type Result struct {
 }
 
 // SlubDebug is the kernel argument that turns on SLUB's sanity checks,
-// red zones, poisoning and user tracking (Config.Append). The kernel
-// tests use it for the one-guest scenarios. The cluster guests go without:
-// with it, first flights of 64 KB responses between guests over
-// virtio-net were never acknowledged on 2-vCPU guests (all 20 of 20, in
-// three runs; none without it), a problem of the emulated path not yet
-// understood (docs/design.md, "Known problems").
+// red zones, poisoning and user tracking; the kernel tests add it to every
+// guest (Config.Append). Its poison found credits built on uncleared skb
+// memory (docs/design.md).
 const SlubDebug = "slub_debug=FZPU"
 
 // Console markers printed by init.sh (markerReady also times the boot).
@@ -279,7 +276,7 @@ func stopAfter(total time.Duration) time.Duration {
 func qemuArgs(cfg Config, initrd, dir string) []string {
 	// Debian's kernels have no KASAN: zeroing on free and KFENCE
 	// sampling (6.12) catch what they can of use-after-free; callers add
-	// slub_debug=FZPU (SlubDebug) where the guest's network allows it.
+	// SlubDebug.
 	cmdline := "console=ttyS0,115200 rdinit=/init panic=-1 panic_on_warn=1 oops=panic " +
 		"log_buf_len=4M printk.devkmsg=on init_on_free=1 kfence.sample_interval=100"
 	if cfg.Append != "" {

@@ -120,6 +120,7 @@ func runCluster(t *testing.T, k qemu.Kernel, ko, bin, www, script string, timeou
 			Env:     e,
 			NICs:    r.nics,
 			Memory:  1536,
+			Append:  qemu.SlubDebug,
 			Files:   map[string]string{"bin": bin, "lib": "lib", "www": www},
 		})
 	}

@@ -474,7 +474,7 @@ struct sst_wire_ack {
 /* Congestion state a peer may carry: what a kernel's own TCP can reach
  * (srtt and mdev as stored, shifted; the RTO cap is TCP_RTO_MAX, 120 s).
  */
-#define SST_WIRE_MAX_CWND	(1U << 20)
+#define SST_WIRE_MAX_CWND	0x100000U	/* 2^20 segments */
 #define SST_WIRE_MAX_SSTHRESH	0x7fffffffU
 #define SST_WIRE_MAX_SRTT	(120000000U << 3)
 #define SST_WIRE_MAX_MDEV	(120000000U << 2)
