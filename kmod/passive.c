@@ -127,7 +127,7 @@ static void sst_pv_queue_tick(struct sst_passive *pv, unsigned long delay)
  * @pv:  the half-pipe
  * @bit: SST_PV_F_CLOSED or SST_PV_F_WRSHUT
  *
- * Context: process (the ULP).
+ * Context: any (the ULP: process, or softirq from its release).
  */
 void sst_passive_closed(struct sst_passive *pv, int bit)
 {
@@ -519,6 +519,11 @@ static void sst_pv_kill(struct sst_passive *pv)
 {
 	struct sock *sk = pv->sk;
 
+	/* Dead first: tcp_done() may destroy the socket, and the ULP's
+	 * release must not take that for a death of its own (an ABORT).
+	 */
+	pv->dead_at = jiffies;
+	WRITE_ONCE(pv->state, SST_PV_DEAD);
 	if (sk) {
 		lock_sock(sk);
 		local_bh_disable();
@@ -532,8 +537,6 @@ static void sst_pv_kill(struct sst_passive *pv)
 		WRITE_ONCE(pv->sk, NULL);
 		sock_put(sk);
 	}
-	pv->dead_at = jiffies;
-	WRITE_ONCE(pv->state, SST_PV_DEAD);
 }
 
 /*
@@ -612,8 +615,14 @@ static bool sst_pv_try_done(struct sst_passive *pv)
 	dd.mdev_us = cpu_to_be32(tp->mdev_us);
 	if (ready && sk->sk_state != TCP_ESTABLISHED) {
 		release_sock(sk);
-		/* Died before its data was out (client RST, timeout). */
+		/* Died before its data was out (client RST, timeout, a
+		 * listener closed with it queued): tell the DS, and tear the
+		 * entry down (the DS sends no RESET after an ABORT).
+		 */
 		sst_pv_abort(pv, be32_to_cpu(dd.seq_end));
+		set_bit(SST_PV_F_ABORTED, &pv->flags);
+		set_bit(SST_PV_F_RESET, &pv->flags);
+		sst_pv_queue_tick(pv, 0);
 		return true;
 	}
 	release_sock(sk);
@@ -898,7 +907,8 @@ static int sst_pv_rx_reset(struct net *net, struct sst_peer *peer,
 	pv = sst_pv_find_id_rcu(pn, peer->addr, be64_to_cpu(hdr->conn_id),
 				be32_to_cpu(r->seq_start));
 	if (pv && !pn->dying && READ_ONCE(pv->state) != SST_PV_DEAD) {
-		if (!test_and_set_bit(SST_PV_F_RESET, &pv->flags))
+		if (!test_and_set_bit(SST_PV_F_RESET, &pv->flags) &&
+		    !test_bit(SST_PV_F_ABORTED, &pv->flags))
 			sst_stat_inc(sn, SST_STAT_RESETS);
 		/*
 		 * Acknowledged once the socket is gone (by the tick that

@@ -36,6 +36,9 @@ enum {
 	SST_PV_F_PUSHED,	/* pending data pushed after SHUT_WR */
 	SST_PV_F_ACK_NOW,	/* an ACK_NOW wants a pure ACK sent */
 	SST_PV_F_RESET_ACK,	/* a RESET waits for its ACK: @reset_id */
+	SST_PV_F_ABORTED,	/* died on its own: ABORT sent, torn down as
+				 * if RESET (a RESET for it is not counted)
+				 */
 };
 
 /* sst_passive.ack_now: SST_PV_ACK_NOW_SET | window field << 32 | ack */

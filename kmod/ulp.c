@@ -152,6 +152,16 @@ static void sst_ulp_release(struct sock *sk)
 
 	if (!pv)
 		return;
+	/*
+	 * Destroyed before the application closed it: a listener closed
+	 * with it still queued (inet_child_forget() disconnects with the
+	 * listener's proto, not ours), or a client RST. The tick sends the
+	 * DS an ABORT.
+	 */
+	if (READ_ONCE(pv->state) != SST_PV_DEAD &&
+	    !test_bit(SST_PV_F_CLOSED, &pv->flags) &&
+	    !test_bit(SST_PV_F_WRSHUT, &pv->flags))
+		sst_passive_closed(pv, SST_PV_F_CLOSED);
 	/* The module may go away right after tcp_cleanup_ulp(): leave no
 	 * pointer to our proto copy behind.
 	 */

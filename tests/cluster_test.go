@@ -35,6 +35,10 @@ var clusterCases = []struct {
 	{"lan", 8 * time.Minute, 1, map[string]string{"CONNS": "20"}, 0},
 	// The same on two vCPUs per guest, smaller bodies.
 	{"lan-smp", 8 * time.Minute, 2, map[string]string{"CONNS": "20", "PATHS": "0 1 6k 64k 1m 64k"}, 0},
+	// 10% loss and reordering on the DS's links to the OSes: SETUPs,
+	// RESETs, credits and ACK_NOWs lost or overtaken (LANEM).
+	{"lossy-ctrl", 8 * time.Minute, 1, map[string]string{"CONNS": "10", "PATHS": "0 6k 64k 1m 64k 6k",
+		"LANEM": "delay 2ms reorder 25% 50% loss 10%"}, 0},
 	// Faults (see FAULT in scenarios/cluster.sh): OS1's guest powers off
 	// mid-response; rmmod on the DS with a half-pipe still pending.
 	{"oskill", 5 * time.Minute, 1, map[string]string{"FAULT": "oskill"}, 1},
