@@ -12,7 +12,8 @@
 #             control messages and credits; applied on the DS guest)
 #   MAXTIME   a client's bound for its whole connection, s (default 240)
 #   DURATION  repeat the rounds of CONNS clients for this long, s (soak)
-#   FAULT     oskill: the OS1 guest powers off mid-response (sysrq, when the
+#   FAULT     oskill: the OS1 guest dies mid-response (sysrq b: no shutdown,
+#             as a crash; sysrq o once hung in virtio_net shutdown), when the
 #             DS connects to its port 7000); bystanders on OS2 must be
 #             unaffected, the clients OS1 was serving must be reset, not
 #             left hanging. rmmod: rmmod on the DS guest with a half-pipe
@@ -44,7 +45,7 @@ stat_of() { # NS NAME
 if [ "$ROLE" != ds ]; then
 	if [ "${FAULT:-}" = oskill ] && [ "$ROLE" = os1 ]; then
 		echo 1 >/proc/sys/kernel/sysrq
-		n_bg "$ROLE" sh -c 'busybox nc -l -p 7000 </dev/null >/dev/null; echo o >/proc/sysrq-trigger'
+		n_bg "$ROLE" sh -c 'busybox nc -l -p 7000 </dev/null >/dev/null; echo b >/proc/sysrq-trigger'
 	fi
 	n_bg "$ROLE" sst-os -quiet -one-request -listen "$TOPO_VIP:80" -root "$www" 2>/tmp/os.log
 	wait_for_port "$ROLE" 80
