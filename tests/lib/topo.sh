@@ -94,6 +94,40 @@ _offloads_off() {
 		fail "ethtool -K in netns $ns"
 }
 
+# _edge_up: the client and the router, once their links exist (netns
+# client: eth0; router: eth0 to the client, eth1 to the LAN).
+_edge_up() {
+	_ip client <<-EOF
+		link set lo up
+		link set eth0 up
+		addr add $TOPO_CLIENT_IP/24 dev eth0
+		route add default via $TOPO_ROUTER_IP
+	EOF
+	_offloads_off client eth0
+	_ip router <<-EOF
+		link set lo up
+		link set eth0 up
+		link set eth1 up
+		addr add $TOPO_ROUTER_IP/24 dev eth0
+		addr add $TOPO_ROUTER_LAN_IP/24 dev eth1
+		route add $TOPO_VIP/32 via $TOPO_DS_IP
+	EOF
+	_offloads_off router eth0 eth1
+	_sysctl router net.ipv4.ip_forward=1
+}
+
+# _lan_up PORT...: the LAN, a bridge in netns lan with these ports.
+_lan_up() {
+	local p
+	{
+		echo "link set lo up"
+		echo "link add br0 type bridge forward_delay 0"
+		echo "link set br0 up"
+		for p; do echo "link set $p master br0 up"; done
+	} | _ip lan
+	_offloads_off lan "$@"
+}
+
 # topo_up: build the topology (tearing down any previous one first).
 topo_up() {
 	local host ip
@@ -121,54 +155,11 @@ topo_up() {
 		link add os2 netns lan type veth peer name eth0 netns os2
 	EOF
 
-	_ip client <<-EOF
-		link set lo up
-		link set eth0 up
-		addr add $TOPO_CLIENT_IP/24 dev eth0
-		route add default via $TOPO_ROUTER_IP
-	EOF
-	_offloads_off client eth0
-
-	_ip router <<-EOF
-		link set lo up
-		link set eth0 up
-		link set eth1 up
-		addr add $TOPO_ROUTER_IP/24 dev eth0
-		addr add $TOPO_ROUTER_LAN_IP/24 dev eth1
-		route add $TOPO_VIP/32 via $TOPO_DS_IP
-	EOF
-	_offloads_off router eth0 eth1
-	_sysctl router net.ipv4.ip_forward=1
-
-	# The LAN: a bridge in its own namespace, one port per host.
-	_ip lan <<-EOF
-		link set lo up
-		link add br0 type bridge forward_delay 0
-		link set br0 up
-		link set router master br0 up
-		link set ds master br0 up
-		link set os1 master br0 up
-		link set os2 master br0 up
-	EOF
-	_offloads_off lan router ds os1 os2
-
-	for host in ds os1 os2; do
-		case $host in
-		ds) ip=$TOPO_DS_IP ;;
-		os1) ip=$TOPO_OS1_IP ;;
-		os2) ip=$TOPO_OS2_IP ;;
-		esac
-		_ip "$host" <<-EOF
-			link set lo up
-			link set eth0 up
-			addr add $TOPO_VIP/32 dev lo
-			addr add $ip/24 dev eth0
-			route add default via $TOPO_ROUTER_LAN_IP
-		EOF
-		_offloads_off "$host" eth0
-		_sysctl "$host" net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
-			net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
-	done
+	_edge_up
+	_lan_up router ds os1 os2
+	_host_up ds "$TOPO_DS_IP"
+	_host_up os1 "$TOPO_OS1_IP"
+	_host_up os2 "$TOPO_OS2_IP"
 
 	# Wait until the bridge forwards: the router reaches every LAN host.
 	for ip in "$TOPO_DS_IP" "$TOPO_OS1_IP" "$TOPO_OS2_IP"; do
@@ -330,33 +321,8 @@ topo_cluster_up() {
 			link add router netns lan type veth peer name eth1 netns router
 			link add ds netns lan type veth peer name eth0 netns ds
 		EOF
-		_ip client <<-EOF
-			link set lo up
-			link set eth0 up
-			addr add $TOPO_CLIENT_IP/24 dev eth0
-			route add default via $TOPO_ROUTER_IP
-		EOF
-		_offloads_off client eth0
-		_ip router <<-EOF
-			link set lo up
-			link set eth0 up
-			link set eth1 up
-			addr add $TOPO_ROUTER_IP/24 dev eth0
-			addr add $TOPO_ROUTER_LAN_IP/24 dev eth1
-			route add $TOPO_VIP/32 via $TOPO_DS_IP
-		EOF
-		_offloads_off router eth0 eth1
-		_sysctl router net.ipv4.ip_forward=1
-		_ip lan <<-EOF
-			link set lo up
-			link add br0 type bridge forward_delay 0
-			link set br0 up
-			link set router master br0 up
-			link set ds master br0 up
-			link set uplink1 master br0 up
-			link set uplink2 master br0 up
-		EOF
-		_offloads_off lan router ds uplink1 uplink2
+		_edge_up
+		_lan_up router ds uplink1 uplink2
 		_host_up ds "$TOPO_DS_IP"
 		# The OS guests may still be booting: wait for both.
 		for ip in "$TOPO_OS1_IP" "$TOPO_OS2_IP"; do
