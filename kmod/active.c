@@ -923,17 +923,18 @@ static int sst_liveness(struct net *net, struct sst_conn *c, __be32 os,
 /*
  * One step of a wait for a condition of the locked socket @sk that no
  * event of ours signals (its write or retransmit queue emptying): sleeps
- * a tick with the socket unlocked. Returns 0 to check again, or the
- * liveness error, or -EINTR on a signal if @intr.
+ * a tick with the socket unlocked. Returns 0 to check again, the
+ * client-progress error (no OS is involved in these waits), or -EINTR on
+ * a signal if @intr.
  */
-static int sst_wait_step(struct sock *sk, struct sst_conn *c, __be32 os,
+static int sst_wait_step(struct sock *sk, struct sst_conn *c,
 			 unsigned long idle, bool intr)
 {
 	int err;
 
 	if (intr && signal_pending(current))
 		return -EINTR;
-	err = sst_liveness(sock_net(sk), c, os, idle);
+	err = sst_liveness(sock_net(sk), c, 0, idle);
 	if (err)
 		return err;
 	release_sock(sk);
@@ -1208,7 +1209,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	while (!(tcp_write_queue_empty(sk) &&
 		 (!drain || (tcp_rtx_queue_empty(sk) && sst_hp_none(c))) &&
 		 !sst_hp_on_os(c, os))) {
-		err = sst_wait_step(sk, c, 0, idle, true);
+		err = sst_wait_step(sk, c, idle, true);
 		if (err)
 			break;
 	}
@@ -1283,7 +1284,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	 * jump to E (its retransmit queue would lose its anchor).
 	 */
 	while (!tcp_rtx_queue_empty(sk)) {
-		err = sst_wait_step(sk, c, 0, idle, false);
+		err = sst_wait_step(sk, c, idle, false);
 		if (err)
 			break;
 	}
