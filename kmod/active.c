@@ -29,6 +29,7 @@
 #include "netns.h"
 #include "peer.h"
 #include "proto.h"
+#include "trace.h"
 
 #define SST_ACT_HASH_BITS	8
 #define SST_ACT_GC_PERIOD	HZ
@@ -47,6 +48,7 @@
  * @reset_pending: the control plane still has a RESET (and @ah)
  * @unlink_wanted: to be unlinked once nothing is pending
  * @acked_past: the client acknowledged bytes past @hp.seq_start
+ * @adopted:  the DS's socket has jumped past it (under sst_conn.lock)
  * @done_ns:  ktime_get_ns() when DATA_DONE arrived
  * @done:     DATA_DONE as received
  */
@@ -62,6 +64,7 @@ struct sst_act_hp {
 	bool reset_pending;
 	bool unlink_wanted;
 	bool acked_past;
+	bool adopted;
 	u64 done_ns;
 	struct sst_wire_data_done done;
 };
@@ -249,6 +252,7 @@ static void sst_act_send_reset(struct net *net, struct sst_act_hp *ah)
 		return;
 	}
 	sst_stat_inc(sst_net(net), SST_STAT_RESETS);
+	trace_sst_reset_send(ah->hp.id, ah->hp.os_addr, ah->hp.seq_start);
 }
 
 /* SETUP acknowledged (the OS is sending) or given up. */
@@ -327,6 +331,8 @@ static bool sst_act_take_done(struct net *net, struct sst_act_hp *ah,
 	ah->done = *d;
 	ah->done_ns = ktime_get_ns();
 	ah->hp.seq_end = end;
+	trace_sst_data_done_recv(ah->hp.id, ah->hp.os_addr, ah->hp.seq_start,
+				 end);
 	ah->hp.state = SST_HP_DONE;
 	sst_stat_inc(sst_net(net), SST_STAT_DATA_DONES);
 	/* The client may have acknowledged it all already, and send nothing
@@ -346,6 +352,8 @@ static bool sst_act_take_abort(struct net *net, struct sst_act_hp *ah,
 
 	if (ah->hp.state > SST_HP_SENDING || ah->err)
 		return false;
+	trace_sst_abort_recv(ah->hp.id, ah->hp.os_addr, ah->hp.seq_start,
+			     be32_to_cpu(ab->seq_end));
 	clean = ab->seq_end == ab->seq_start && !ah->acked_past;
 	ah->err = clean ? -ECONNREFUSED : -ECONNRESET;
 	ah->gone = true;
@@ -593,7 +601,7 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 	const struct iphdr *iph;
 	struct tcphdr *th;
 	struct sst_conn *c;
-	bool pending;
+	bool pending, ahead;
 	u16 win;
 
 	iph = ip_hdr(skb);
@@ -639,9 +647,17 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 	}
 
 	pending = false;
+	ahead = false;
 	spin_lock(&c->lock);
+	/*
+	 * Liveness: new data acknowledged, or a closed window (a client
+	 * that is alive but not reading, answering the OS's zero-window
+	 * probes: TCP itself keeps such a connection).
+	 */
 	if (after(a, c->last_ack)) {
 		WRITE_ONCE(c->last_ack, a);
+		WRITE_ONCE(c->progress, jiffies);
+	} else if (right == a) {
 		WRITE_ONCE(c->progress, jiffies);
 	}
 	c->right = right;
@@ -659,6 +675,7 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 		 */
 		if (ah->hp.state > SST_HP_DONE)
 			continue;
+		ahead |= !ah->adopted;
 		ack = after(a, ah->hp.seq_start) ? a : ah->hp.seq_start;
 		if (ah->hp.state == SST_HP_DONE && after(ack, ah->hp.seq_end))
 			ack = ah->hp.seq_end;
@@ -690,11 +707,19 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 	}
 	spin_unlock(&c->lock);
 
-	/* The DS's own range is [snd_una, snd_nxt]. */
+	/*
+	 * The DS's own range is [snd_una, snd_nxt]. Past snd_nxt only while
+	 * an OS's data is ahead of it (not adopted yet): otherwise an ACK
+	 * past snd_nxt is our own data's, sent but not yet counted (a veth
+	 * peer's softirq can answer inside tcp_transmit_skb(), before
+	 * tcp_event_new_data_sent()), and TCP sorts it out from its backlog.
+	 * Clamping that one took the client's immediate ACK of our FIN away:
+	 * the FIN was retransmitted on every such close.
+	 */
 	ds_una = READ_ONCE(tcp_sk(c->sk)->snd_una);
 	ds_nxt = READ_ONCE(tcp_sk(c->sk)->snd_nxt);
 	ack = after(a, ds_una) ? a : ds_una;
-	if (after(ack, ds_nxt))
+	if (ahead && after(ack, ds_nxt))
 		ack = ds_nxt;
 	if (ack != a) {
 		sst_csum_set32(skb, th, &th->ack_seq, htonl(ack));
@@ -1168,6 +1193,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	struct sst_act_hp *ah;
 	struct sst_conn *c;
 	bool drain;
+	u64 start_ns = ktime_get_ns();
 	__be32 os;
 	int err = 0;
 
@@ -1260,6 +1286,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 		goto out_busy;
 	}
 	sst_stat_inc(sn, SST_STAT_SETUPS);
+	trace_sst_setup_send(c->id, os, ah->hp.seq_start, h->req_len);
 
 	/*
 	 * From here the OS may own the sequence space until DATA_DONE: the
@@ -1295,6 +1322,11 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 		right = c->right;
 		spin_unlock_bh(&c->lock);
 		sst_adopt(sk, &ah->done, ah->done_ns, right);
+		trace_sst_adopt(c->id, os, ah->hp.seq_end,
+				tcp_snd_cwnd(tcp_sk(sk)), tcp_sk(sk)->srtt_us);
+		spin_lock_bh(&c->lock);
+		ah->adopted = true;
+		spin_unlock_bh(&c->lock);
 		/* The OSes may not have acknowledged all we received. */
 		if (READ_ONCE(c->acks_stolen)) {
 			WRITE_ONCE(c->acks_stolen, false);
@@ -1303,6 +1335,8 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 		h->sent = ah->hp.seq_end - ah->hp.seq_start;
 	}
 out_busy:
+	trace_sst_handoff(c->id, os, err, err ? 0 : h->sent,
+			  ktime_get_ns() - start_ns);
 	c->busy = false;
 out_unlock:
 	release_sock(sk);

@@ -19,6 +19,7 @@
 #include "netns.h"
 #include "passive.h"
 #include "peer.h"
+#include "trace.h"
 
 /* Builds the ACK @cr describes for @sk. Context: softirq. */
 static struct sk_buff *sst_credit_skb(struct sock *sk,
@@ -108,14 +109,19 @@ static int sst_rx_credit(struct net *net, struct sst_peer *peer,
 	struct sst_net *sn = sst_net(net);
 	struct net_device *dev = NULL;
 	struct sk_buff *skb = NULL;
+	int why = SST_CREDIT_NO_SOCKET;
 	struct flowi4 fl4 = {};
 	struct rtable *rt;
 	struct sock *sk;
 
 	if (be32_to_cpu(hdr->len) < sizeof(*cr) ||
 	    be32_to_cpu(hdr->len) != sizeof(*cr) + 8 * cr->nsack ||
-	    cr->nsack > 4)
-		goto drop;
+	    cr->nsack > 4) {
+		trace_sst_credit_drop(be64_to_cpu(hdr->conn_id), peer->addr, 0,
+				      SST_CREDIT_MALFORMED);
+		sst_stat_inc(sn, SST_STAT_DROPS);
+		return -EINVAL;
+	}
 	sk = sst_passive_sock_get(net, peer->addr, be64_to_cpu(hdr->conn_id),
 				  be32_to_cpu(cr->seq_start));
 	if (!sk)
@@ -132,7 +138,10 @@ static int sst_rx_credit(struct net *net, struct sst_peer *peer,
 	if (!IS_ERR(rt)) {
 		dev = rt->dst.dev;	/* stays valid under RCU */
 		ip_rt_put(rt);
+		why = SST_CREDIT_NO_MEMORY;
 		skb = sst_credit_skb(sk, cr);
+	} else {
+		why = SST_CREDIT_NO_ROUTE;
 	}
 	sock_put(sk);
 	if (!skb)
@@ -142,6 +151,8 @@ static int sst_rx_credit(struct net *net, struct sst_peer *peer,
 	netif_rx(skb);
 	return 0;
 drop:
+	trace_sst_credit_drop(be64_to_cpu(hdr->conn_id), peer->addr,
+			      be32_to_cpu(cr->seq_start), why);
 	sst_stat_inc(sn, SST_STAT_DROPS);
 	return -ENOENT;
 }

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The control plane of a namespace: a kernel UDP socket bound to the
- * control port (a UDP tunnel socket: datagrams reach sst_ctrl_encap_rcv()
- * in softirq, as WireGuard's and VXLAN's do), authenticated messages to
- * and from the configured peers, retransmission of reliable messages and
- * KEEPALIVEs.
+ * control port (an encapsulation socket: datagrams reach
+ * sst_ctrl_encap_rcv() in softirq, as WireGuard's and VXLAN's do),
+ * authenticated messages to and from the configured peers, retransmission
+ * of reliable messages and KEEPALIVEs.
+ *
+ * The socket is made with the core kernel's API only (sock_create_kern(),
+ * the encap_rcv hook of struct udp_sock, iptunnel_xmit()), not with the
+ * udp_tunnel module's helpers: splitstack.ko depends on no other module,
+ * so a plain insmod loads it.
  *
  * Locking: the socket and the key are published under RCU and replaced
  * under sst_net.lock (a mutex, process context only). Senders and the
@@ -41,10 +46,13 @@
 #include <net/ip.h>
 #include <net/netlink.h>
 #include <net/route.h>
-#include <net/udp_tunnel.h>
+#include <net/ip_tunnels.h>
+#include <net/udp.h>
+#include <net/udp_tunnel.h>	/* its inline helpers only */
 #include "ctrl.h"
 #include "netns.h"
 #include "peer.h"
+#include "trace.h"
 
 /* The (epoch, seq) of one transmission. */
 struct sst_ctrl_id {
@@ -212,6 +220,29 @@ static void sst_ctrl_put(struct sst_ctrl_pending *p)
 }
 
 /*
+ * What udp_tunnel_xmit_skb() does, with the core kernel's API: a UDP
+ * header with its checksum, then the IP header (DF clear: large SETUPs
+ * may be fragmented) and out through @rt, whose reference it takes.
+ */
+static void sst_ctrl_udp_xmit(struct rtable *rt, struct sock *sk,
+			      struct sk_buff *skb, __be32 saddr,
+			      __be32 daddr, __be16 sport, __be16 dport)
+{
+	struct udphdr *uh;
+
+	__skb_push(skb, sizeof(*uh));
+	skb_reset_transport_header(skb);
+	uh = udp_hdr(skb);
+	uh->source = sport;
+	uh->dest = dport;
+	uh->len = htons(skb->len);
+	memset(&IPCB(skb)->opt, 0, sizeof(IPCB(skb)->opt));
+	udp_set_csum(false, skb, saddr, daddr, skb->len);
+	iptunnel_xmit(sk, rt, skb, saddr, daddr, IPPROTO_UDP, 0,
+		      ip4_dst_hoplimit(&rt->dst), 0, false);
+}
+
+/*
  * Routes the message in @skb (header, body, room for the MAC) to @peer,
  * gives it a fresh (epoch, seq), recorded in @p for a reliable message,
  * authenticates it with the addresses of the route and sends it. Consumes
@@ -270,9 +301,8 @@ static int sst_ctrl_xmit(struct sst_net *sn, struct socket *sock,
 		ip_rt_put(rt);
 		goto err;
 	}
-	udp_tunnel_xmit_skb(rt, sock->sk, skb, fl4.saddr, fl4.daddr, 0,
-			    ip4_dst_hoplimit(&rt->dst), 0, sport, dport,
-			    false, false);
+	sst_ctrl_udp_xmit(rt, sock->sk, skb, fl4.saddr, fl4.daddr, sport,
+			  dport);
 	sst_stat_inc(sn, SST_STAT_CTRL_TX);
 	return 0;
 
@@ -668,17 +698,23 @@ static bool sst_ctrl_rcv(struct sst_net *sn, struct sk_buff *skb)
 	peer = sst_peer_lookup_rcu(sn, ph.saddr);
 	if (!peer || htons(peer->port) != ph.sport) {
 		sst_stat_inc(sn, SST_STAT_UNKNOWN_PEER);
+		trace_sst_ctrl_refused(ph.saddr, ph.sport,
+				       SST_REFUSED_UNKNOWN_PEER);
 		return false;
 	}
 	if (skb->len < off + SST_WIRE_HDR_LEN + SST_WIRE_MAC_LEN ||
 	    skb_linearize(skb)) {
 		sst_stat_inc(sn, SST_STAT_DROPS);
+		trace_sst_ctrl_refused(ph.saddr, ph.sport,
+				       SST_REFUSED_MALFORMED);
 		return false;
 	}
 	dlen = skb->len - off;
 	h = (const struct sst_wire_hdr *)(skb->data + off);
 	if (sst_proto_check_hdr(h, dlen)) {
 		sst_stat_inc(sn, SST_STAT_DROPS);
+		trace_sst_ctrl_refused(ph.saddr, ph.sport,
+				       SST_REFUSED_MALFORMED);
 		return false;
 	}
 	len = be32_to_cpu(h->len);
@@ -688,6 +724,7 @@ static bool sst_ctrl_rcv(struct sst_net *sn, struct sk_buff *skb)
 	if (!key || sst_proto_verify(key, &ph, h, SST_WIRE_HDR_LEN + len,
 				     body + len)) {
 		sst_stat_inc(sn, SST_STAT_AUTH_FAILURES);
+		trace_sst_ctrl_refused(ph.saddr, ph.sport, SST_REFUSED_BAD_MAC);
 		return false;
 	}
 
@@ -697,6 +734,7 @@ static bool sst_ctrl_rcv(struct sst_net *sn, struct sk_buff *skb)
 	v = sst_replay_check(&peer->replay, epoch, seq);
 	if (v == SST_REPLAY_OLD || (v == SST_REPLAY_DUP && !reliable)) {
 		sst_stat_inc(sn, SST_STAT_REPLAYS);
+		trace_sst_ctrl_refused(ph.saddr, ph.sport, SST_REFUSED_REPLAY);
 		return false;
 	}
 	if (v == SST_REPLAY_DUP) {
@@ -718,6 +756,7 @@ static bool sst_ctrl_rcv(struct sst_net *sn, struct sk_buff *skb)
 	sst_replay_settle(&peer->replay, epoch, seq,
 			  ret == -EAGAIN || ret == -ENOMEM ?
 			  SST_REPLAY_RETRY : SST_REPLAY_REFUSED);
+	trace_sst_ctrl_refused(ph.saddr, ph.sport, SST_REFUSED_UNEXPECTED);
 	return false;
 }
 
@@ -773,35 +812,51 @@ void sst_ctrl_init(struct sst_net *sn, struct net *net)
 	INIT_DELAYED_WORK(&c->rtx_work, sst_ctrl_rtx_work);
 }
 
+static void sst_ctrl_sock_release(struct socket *sock)
+{
+	rcu_assign_sk_user_data(sock->sk, NULL);
+	synchronize_rcu();
+	kernel_sock_shutdown(sock, SHUT_RDWR);
+	sock_release(sock);
+}
+
 static int sst_ctrl_sock_create(struct sst_net *sn, u16 port,
 				struct socket **sockp,
 				struct netlink_ext_ack *extack)
 {
-	struct udp_tunnel_sock_cfg tcfg = {
-		.sk_user_data = sn,
-		.encap_type = 1,
-		.encap_rcv = sst_ctrl_encap_rcv,
-	};
-	struct udp_port_cfg cfg = {
-		.family = AF_INET,
-		.local_ip.s_addr = htonl(INADDR_ANY),
-		.local_udp_port = htons(port),
-		.use_udp_checksums = true,
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+		.sin_port = htons(port),
 	};
 	struct socket *sock;
+	struct sock *sk;
 	int ret;
 
-	ret = udp_sock_create(sn->ctrl.net, &cfg, &sock);
+	ret = sock_create_kern(sn->ctrl.net, AF_INET, SOCK_DGRAM, 0, &sock);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot open the control UDP socket");
+		return ret;
+	}
+	ret = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
 	if (ret) {
 		if (ret == -EADDRINUSE)
 			NL_SET_ERR_MSG(extack,
 				       "control UDP port already in use in this namespace");
 		else
 			NL_SET_ERR_MSG(extack,
-				       "cannot open the control UDP socket");
+				       "cannot bind the control UDP socket");
+		sock_release(sock);
 		return ret;
 	}
-	setup_udp_tunnel_sock(sn->ctrl.net, sock, &tcfg);
+	/* As setup_udp_tunnel_sock(): datagrams go to encap_rcv. */
+	sk = sock->sk;
+	sk->sk_no_check_tx = 0;
+	inet_inc_convert_csum(sk);
+	rcu_assign_sk_user_data(sk, sn);
+	WRITE_ONCE(udp_sk(sk)->encap_type, 1);
+	WRITE_ONCE(udp_sk(sk)->encap_rcv, sst_ctrl_encap_rcv);
+	udp_tunnel_encap_enable(sk);
 	*sockp = sock;
 	return 0;
 }
@@ -867,13 +922,13 @@ void sst_ctrl_commit_port(struct sst_net *sn, struct socket *sock)
 	old = rcu_replace_pointer(sn->ctrl.sock, sock,
 				  lockdep_is_held(&sn->lock));
 	/* Waits for an RCU grace period first: no sender still uses it. */
-	udp_tunnel_sock_release(old);
+	sst_ctrl_sock_release(old);
 }
 
 void sst_ctrl_abort_port(struct socket *sock)
 {
 	if (sock)
-		udp_tunnel_sock_release(sock);
+		sst_ctrl_sock_release(sock);
 }
 
 /**
@@ -925,7 +980,7 @@ void sst_ctrl_exit(struct sst_net *sn)
 	mutex_unlock(&sn->lock);
 
 	if (sock)
-		udp_tunnel_sock_release(sock);
+		sst_ctrl_sock_release(sock);
 	/* Receivers that found the socket before it was unhashed, and
 	 * senders that saw it or the key.
 	 */

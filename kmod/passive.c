@@ -32,6 +32,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/jhash.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/netfilter.h>
@@ -51,6 +53,7 @@
 #include "passive.h"
 #include "peer.h"
 #include "proto.h"
+#include "trace.h"
 #include "ulp.h"
 
 #define SST_PV_HASH_BITS	8
@@ -436,6 +439,7 @@ static void sst_pv_abort(struct sst_passive *pv, u32 seq_end)
 	};
 
 	sst_stat_inc(sst_net(pv->pn->net), SST_STAT_ABORTS);
+	trace_sst_abort_send(pv->conn_id, pv->peer, pv->seq_start, seq_end);
 	sst_ctrl_send(pv->pn->net, pv->peer, SST_MSG_ABORT,
 		      SST_WIRE_F_RELIABLE, pv->conn_id, &body, sizeof(body),
 		      NULL, NULL);
@@ -457,8 +461,13 @@ static void sst_pv_setup_work(struct work_struct *work)
 		ret = -ENETDOWN;
 		goto fail;
 	}
+	/* In milliseconds, rounded down, as TCP's clock counts: jiffies
+	 * (4 ms at HZ=250) put the OS up to 4 ticks ahead of the DS, whose
+	 * pure ACKs before adoption then failed the client's PAWS check.
+	 */
 	ret = sst_pv_build_sock(net, pv->setup,
-				jiffies_to_msecs(jiffies - pv->rx_at), &sock);
+				(u32)div_u64(ktime_get_ns() - pv->rx_ns,
+					     NSEC_PER_MSEC), &sock);
 	if (ret)
 		goto fail_sock;
 	sk = sock->sk;
@@ -480,11 +489,15 @@ static void sst_pv_setup_work(struct work_struct *work)
 	pv->setup = NULL;
 	WRITE_ONCE(pv->state, SST_PV_LIVE);
 	sst_stat_inc(sn, SST_STAT_SETUPS);
+	trace_sst_sock_built(pv->conn_id, pv->peer, pv->seq_start, 0,
+			     ktime_get_ns() - pv->rx_ns);
 	sst_pv_queue_tick(pv, test_bit(SST_PV_F_RESET, &pv->flags) ? 0 :
 			  msecs_to_jiffies(SST_PV_GC_CHECK_MS));
 	return;
 
 fail_live:
+	trace_sst_sock_built(pv->conn_id, pv->peer, pv->seq_start, ret,
+			     ktime_get_ns() - pv->rx_ns);
 	WRITE_ONCE(pv->state, SST_PV_LIVE);
 	if (sock)
 		sst_pv_discard_sock(sock);
@@ -500,6 +513,8 @@ fail_sock:
 		sst_pv_discard_sock(sock);
 	put_net(net);
 fail:
+	trace_sst_sock_built(pv->conn_id, pv->peer, pv->seq_start, ret,
+			     ktime_get_ns() - pv->rx_ns);
 	pr_debug("SETUP %llx: cannot build the socket: %d\n", pv->conn_id,
 		 ret);
 	sst_stat_inc(sn, SST_STAT_DROPS);
@@ -633,6 +648,8 @@ static bool sst_pv_try_done(struct sst_passive *pv)
 			  NULL, NULL))
 		return false;	/* no socket or key right now: retry */
 	sst_stat_inc(sn, SST_STAT_DATA_DONES);
+	trace_sst_data_done_send(pv->conn_id, pv->peer, pv->seq_start,
+				 be32_to_cpu(dd.seq_end));
 	return true;
 }
 
@@ -695,6 +712,7 @@ static void sst_pv_tick(struct work_struct *work)
 		pr_debug("half-pipe %llx/%u: DS %pI4 gone, collected\n",
 			 pv->conn_id, pv->seq_start, &pv->peer);
 		sst_stat_inc(sn, SST_STAT_TIMEOUTS);
+		trace_sst_gc_timeout(pv->conn_id, pv->peer, pv->seq_start);
 		/* In case the DS is only slow, or its messages were lost: a
 		 * handoff still waiting fails at once (ECONNRESET, the client
 		 * reset) instead of on its progress bound.
@@ -837,7 +855,7 @@ static int sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 	pv->vip_port = s->vip_port;
 	pv->state = SST_PV_NEW;
 	pv->setup_len = len;
-	pv->rx_at = jiffies;
+	pv->rx_ns = ktime_get_ns();
 	INIT_WORK(&pv->setup_work, sst_pv_setup_work);
 	INIT_DELAYED_WORK(&pv->tick, sst_pv_tick);
 
@@ -879,6 +897,7 @@ static int sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 	pn->count++;
 	queue_work(sst_pv_wq, &pv->setup_work);
 	spin_unlock_bh(&pn->lock);
+	trace_sst_setup_recv(id, peer->addr, seq);
 	return 0;
 
 free:
@@ -908,8 +927,11 @@ static int sst_pv_rx_reset(struct net *net, struct sst_peer *peer,
 				be32_to_cpu(r->seq_start));
 	if (pv && !pn->dying && READ_ONCE(pv->state) != SST_PV_DEAD) {
 		if (!test_and_set_bit(SST_PV_F_RESET, &pv->flags) &&
-		    !test_bit(SST_PV_F_ABORTED, &pv->flags))
+		    !test_bit(SST_PV_F_ABORTED, &pv->flags)) {
 			sst_stat_inc(sn, SST_STAT_RESETS);
+			trace_sst_reset_recv(pv->conn_id, pv->peer,
+					     pv->seq_start);
+		}
 		/*
 		 * Acknowledged once the socket is gone (by the tick that
 		 * kills it, or as a later copy): the DS hands the next

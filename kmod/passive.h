@@ -60,7 +60,8 @@ enum {
  * @unlinked:   out of the namespace's tables (under its lock)
  * @flags:      SST_PV_F_* bits
  * @dead_at:    jiffies when torn down
- * @rx_at:      jiffies when its SETUP arrived (its TSval ages until built)
+ * @rx_ns:      ktime_get_ns() when its SETUP arrived (its TSval ages until
+ *              built)
  * @ack_now:    acknowledgment and window the DS asked for (ACK_NOW), or 0
  * @reset_epoch, @reset_seq: the last RESET message not yet acknowledged
  * @sk:         the socket, with a reference, from SST_PV_LIVE on
@@ -88,7 +89,7 @@ struct sst_passive {
 	bool unlinked;
 	unsigned long flags;
 	unsigned long dead_at;
-	unsigned long rx_at;
+	u64 rx_ns;
 	atomic64_t ack_now;
 	__be32 reset_epoch;
 	__be32 reset_seq;

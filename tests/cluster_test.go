@@ -118,7 +118,7 @@ func runCluster(t *testing.T, k qemu.Kernel, ko, bin, www, script string, timeou
 		cfgs = append(cfgs, qemu.Config{
 			Kernel:  k,
 			Module:  ko,
-			Script:  depsPrologue + script,
+			Script:  script,
 			Timeout: to,
 			CPUs:    cpus,
 			Env:     e,

@@ -163,11 +163,6 @@ func TestKernel(t *testing.T) {
 		time.Since(suiteStart).Round(time.Second))
 }
 
-// depsPrologue loads the module's dependencies (udp_tunnel) before every
-// scenario, so that scenarios can use plain insmod, which does not.
-const depsPrologue = `for d in $(modinfo -F depends "$SST/splitstack.ko" | tr , ' '); do modprobe "$d" || exit 1; done
-`
-
 func runScenario(t *testing.T, k qemu.Kernel, ko, bin, name string, timeout time.Duration, cpus int, env map[string]string) {
 	t.Helper()
 	file, _, _ := strings.Cut(name, "-")
@@ -175,7 +170,6 @@ func runScenario(t *testing.T, k qemu.Kernel, ko, bin, name string, timeout time
 	if err != nil {
 		t.Fatal(err)
 	}
-	script = append([]byte(depsPrologue), script...)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Minute)
 	defer cancel()
 	res, err := qemu.Run(ctx, qemu.Config{

@@ -217,15 +217,8 @@ Example:
 						name:    "stats",
 						aliases: []string{"statistics"},
 						summary: "Show the protocol counters.",
-						help: `Counters: setups, data_dones, credits (SEND_PACKETs), gcs (GC_PACKETs),
-piggybacked, resets, retransmits, auth_failures, timeouts, drops
-(malformed or unexpected control messages) and handoff_errors (failed
-handoff ioctls). With --json, prints one object.
-
-Example:
-  sstctl -j show stats
-`,
-						run: showStats,
+						help:    statsHelp(),
+						run:     showStats,
 					},
 				},
 			},

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"net/netip"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,6 +171,28 @@ func TestValueForms(t *testing.T) {
 		}
 		if got := js.String(); got != `{"v":`+tt.wantJSON+"}\n" {
 			t.Errorf("%#v: JSON %q, want %q", tt.v, got, tt.wantJSON)
+		}
+	}
+}
+
+// Every counter of nl.Stats has a row, a JSON key and a line of help, in
+// the struct's order: a counter added to the kernel and pkg/nl and not
+// here fails.
+func TestStatCountersComplete(t *testing.T) {
+	typ := reflect.TypeOf(nl.Stats{})
+	if typ.NumField() != len(statCounters) {
+		t.Fatalf("nl.Stats has %d counters, statCounters %d", typ.NumField(), len(statCounters))
+	}
+	var s nl.Stats
+	v := reflect.ValueOf(&s).Elem()
+	help := statsHelp()
+	for i, c := range statCounters {
+		v.Field(i).SetUint(uint64(i + 1))
+		if got := c.get(s); got != uint64(i+1) {
+			t.Errorf("%s reads field %d, not %s", c.name, i, typ.Field(i).Name)
+		}
+		if c.meaning == "" || !strings.Contains(help, "  "+c.name+"  ") {
+			t.Errorf("%s: no help line", c.name)
 		}
 	}
 }

@@ -209,16 +209,13 @@ topo_netem() {
 # ---- the module --------------------------------------------------------------
 
 # sst_insmod [PARAM=VALUE...]: load /sst/splitstack.ko (or $SST_MODULE)
-# unless it is loaded already; its dependencies are modprobed first.
+# with a plain insmod, as the README says, unless it is loaded already.
 sst_insmod() {
-	local ko="${SST_MODULE:-$SST/splitstack.ko}" dep
+	local ko="${SST_MODULE:-$SST/splitstack.ko}"
 	if grep -q '^splitstack ' /proc/modules; then
 		return 0
 	fi
 	[ -f "$ko" ] || fail "sst_insmod: no module at $ko"
-	for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
-		modprobe -q "$dep" || fail "sst_insmod: modprobe $dep (needed by $ko)"
-	done
 	insmod "$ko" "$@" || fail "sst_insmod: insmod $ko $* failed"
 	log "loaded $(basename "$ko")"
 }

@@ -215,7 +215,8 @@ if [ "$fins" -gt "$conns" ]; then
 	tcpdump -n -r /tmp/client.pcap "src $TOPO_VIP and tcp[tcpflags] & tcp-fin != 0" 2>/dev/null | sort -k5 | head -40
 	fail "$fins FINs from the cluster for $conns connections"
 fi
-log "client saw $rsts RSTs and $fins FINs from the cluster for $conns connections"
+finsent=$(tcpdump -n -r /tmp/client.pcap "src $TOPO_VIP and tcp[tcpflags] & tcp-fin != 0" 2>/dev/null | wc -l)
+log "client saw $rsts RSTs and $fins FINs from the cluster for $conns connections ($((finsent - fins)) FIN retransmissions)"
 topo_down
 sst_rmmod
 log "handoff: ok"

@@ -3,6 +3,20 @@
 set -eu
 . "$SST/lib/topo.sh"
 
+# The README's way, on a guest where nothing of ours is loaded: a plain
+# insmod, which loads no dependency (splitstack.ko needs none).
+deps=$(modinfo -F depends "$SST/splitstack.ko")
+[ -z "$deps" ] || fail "splitstack.ko depends on other modules: $deps"
+for m in udp_tunnel ip6_udp_tunnel; do
+	! grep -q "^$m " /proc/modules || fail "$m loaded before splitstack.ko"
+done
+insmod "$SST/splitstack.ko" || fail "plain insmod failed"
+sstctl peers add 10.0.1.3 || fail "sstctl peers add after a plain insmod"
+sstctl config set key "$(printf '%064x' 7)" || fail "a key (opens the control socket)"
+ss -Hulpn | grep -q ':4795 ' || fail "no control UDP socket after a plain insmod: $(ss -Hulpn)"
+rmmod splitstack || fail "rmmod after a plain insmod"
+log "plain insmod, nothing loaded before: works, depends on nothing"
+
 key=$(printf '%064x' 42)
 cycles=${CYCLES:-20}
 for i in $(seq 1 "$cycles"); do
