@@ -95,6 +95,7 @@ struct sst_act_hp {
  *             (sst_act_reset_client)
  * @last_ack:  the client's highest acknowledgment seen by the hook
  * @right:     the right edge of the client's window in its newest segment
+ * @max_right: the highest @right: no sender of ours can have sent past it
  * @progress:  jiffies when @last_ack last moved (the handoff's liveness)
  */
 struct sst_conn {
@@ -119,6 +120,7 @@ struct sst_conn {
 	bool resetting;
 	u32 last_ack;
 	u32 right;
+	u32 max_right;
 	unsigned long progress;
 };
 
@@ -242,6 +244,7 @@ static void sst_act_send_reset(struct net *net, struct sst_act_hp *ah)
 		return;
 	/* Before sending: the callback may run before we return. */
 	ah->reset_pending = true;
+	trace_sst_reset_send(ah->hp.id, ah->hp.os_addr, ah->hp.seq_start);
 	if (sst_ctrl_send(net, ah->hp.os_addr, SST_MSG_RESET,
 			  SST_WIRE_F_RELIABLE, ah->hp.id, &r, sizeof(r),
 			  sst_act_reset_done, ah)) {
@@ -252,7 +255,6 @@ static void sst_act_send_reset(struct net *net, struct sst_act_hp *ah)
 		return;
 	}
 	sst_stat_inc(sst_net(net), SST_STAT_RESETS);
-	trace_sst_reset_send(ah->hp.id, ah->hp.os_addr, ah->hp.seq_start);
 }
 
 /* SETUP acknowledged (the OS is sending) or given up. */
@@ -583,6 +585,63 @@ static u16 sst_win_field(u32 right, u32 ack, u8 ws)
 }
 
 /*
+ * Would the DS's TCP act on this client segment? Only then may it become
+ * credits, a RESET or liveness (issue 8: two spoofed ACKs freed an OS's
+ * unacknowledged data and RESET it). As tcp_v4_rcv() and
+ * tcp_validate_incoming() check, against the DS's socket read without its
+ * lock (as benign as TCP's own lockless readers): the checksum, the
+ * sequence window (tcp_sequence()), and the acknowledgment, which may not
+ * cover data no sender of ours can have sent (tcp_ack()'s "ack after
+ * snd_nxt", with the OSes' data counted: up to the highest right edge of
+ * the client's window while an OS sends, its DATA_DONE's end once done).
+ * Context: softirq, under RCU; the TCP header is in the linear part.
+ */
+static bool sst_seg_acceptable(struct sk_buff *skb,
+			       const struct nf_hook_state *state,
+			       unsigned int ihl, const struct tcphdr *th,
+			       struct sst_conn *c)
+{
+	const struct tcp_sock *tp = tcp_sk(c->sk);
+	const struct iphdr *iph = ip_hdr(skb);
+	u32 seq = ntohl(th->seq), ack = ntohl(th->ack_seq);
+	u32 rcv_nxt, edge, hi, end_seq;
+	struct sst_act_hp *ah;
+	int len;
+
+	if (!skb_csum_unnecessary(skb) &&
+	    nf_ip_checksum(skb, state->hook, ihl, IPPROTO_TCP))
+		return false;
+	len = (int)ntohs(iph->tot_len) - (int)ihl - th->doff * 4;
+	if (len < 0)
+		return false;
+	end_seq = seq + len + th->fin;
+	rcv_nxt = READ_ONCE(tp->rcv_nxt);
+	edge = READ_ONCE(tp->rcv_wup) + READ_ONCE(tp->rcv_wnd);
+	if (before(edge, rcv_nxt))
+		edge = rcv_nxt;
+	if (before(end_seq, READ_ONCE(tp->rcv_wup)) || after(seq, edge))
+		return false;
+
+	/* write_seq, not snd_nxt: a veth peer's ACK can be here before
+	 * tcp_event_new_data_sent() has counted what it acknowledges.
+	 */
+	hi = READ_ONCE(tp->write_seq);
+	spin_lock(&c->lock);
+	list_for_each_entry(ah, &c->hps, link) {
+		if (ah->gone || ah->hp.state > SST_HP_DONE)
+			continue;
+		if (ah->hp.state == SST_HP_DONE) {
+			if (after(ah->hp.seq_end, hi))
+				hi = ah->hp.seq_end;
+		} else if (after(c->max_right, hi)) {
+			hi = c->max_right;
+		}
+	}
+	spin_unlock(&c->lock);
+	return !after(ack, hi);
+}
+
+/*
  * Splits the acknowledgment of a client segment: a credit (SEND_PACKET)
  * for every half-pipe still owed acknowledgments, a RESET for those now
  * fully acknowledged, and the segment itself clamped to the DS's own
@@ -624,16 +683,21 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 	 */
 	if (!c || READ_ONCE(c->sk->sk_state) == TCP_CLOSE)
 		goto out;
-	if (READ_ONCE(c->resetting)) {
-		sst_act_send_rst(state->net, c, ntohl(th->ack_seq));
-		rcu_read_unlock();
-		return NF_DROP;
-	}
 	thlen = th->doff * 4;
 	if (thlen < sizeof(*th) || skb_ensure_writable(skb, ihl + thlen))
 		goto out;
 	iph = ip_hdr(skb);
 	th = (struct tcphdr *)(skb_network_header(skb) + ihl);
+	if (!sst_seg_acceptable(skb, state, ihl, th, c)) {
+		/* Left to TCP untouched: it drops it, or challenges. */
+		sst_stat_inc(sst_net(state->net), SST_STAT_SEGS_REFUSED);
+		goto out;
+	}
+	if (READ_ONCE(c->resetting)) {
+		sst_act_send_rst(state->net, c, ntohl(th->ack_seq));
+		rcu_read_unlock();
+		return NF_DROP;
+	}
 	sst_tcp_opts(th, &ts, &sack, &sack_len);
 
 	a = ntohl(th->ack_seq);
@@ -661,6 +725,8 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 		WRITE_ONCE(c->progress, jiffies);
 	}
 	c->right = right;
+	if (after(right, c->max_right))
+		c->max_right = right;
 	list_for_each_entry_safe(ah, tmp, &c->hps, link) {
 		if (ah->gone)
 			continue;
@@ -850,6 +916,10 @@ static struct sst_conn *sst_conn_get(struct sst_act_net *an, struct sock *sk)
 	c->snd_wscale = tcp_sk(sk)->rx_opt.snd_wscale;
 	c->last_ack = tcp_sk(sk)->snd_una;
 	c->right = tcp_sk(sk)->snd_una + tcp_sk(sk)->snd_wnd;
+	if (after(tcp_sk(sk)->snd_nxt, c->right))
+		c->max_right = tcp_sk(sk)->snd_nxt;
+	else
+		c->max_right = c->right;
 	c->progress = jiffies;
 	c->users = 1;
 
@@ -1273,6 +1343,8 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	list_add_tail(&ah->hp.node, &sn->halfpipes);
 	spin_unlock_bh(&sn->hp_lock);
 
+	/* Before: on one kernel the OS takes it inside sst_ctrl_send(). */
+	trace_sst_setup_send(c->id, os, ah->hp.seq_start, h->req_len);
 	err = sst_ctrl_send(net, os, SST_MSG_SETUP, SST_WIRE_F_RELIABLE, c->id,
 			    s, sizeof(*s) + h->req_len, sst_act_setup_done,
 			    ah);
@@ -1286,7 +1358,6 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 		goto out_busy;
 	}
 	sst_stat_inc(sn, SST_STAT_SETUPS);
-	trace_sst_setup_send(c->id, os, ah->hp.seq_start, h->req_len);
 
 	/*
 	 * From here the OS may own the sequence space until DATA_DONE: the

@@ -753,9 +753,12 @@ static bool sst_ctrl_rcv(struct sst_net *sn, struct sk_buff *skb)
 			sst_ctrl_send_ack(sn, peer, h);
 		return true;
 	}
-	sst_replay_settle(&peer->replay, epoch, seq,
-			  ret == -EAGAIN || ret == -ENOMEM ?
-			  SST_REPLAY_RETRY : SST_REPLAY_REFUSED);
+	if (ret == -EAGAIN || ret == -ENOMEM) {
+		/* Not now (a RESET is acknowledged once its socket is gone). */
+		sst_replay_settle(&peer->replay, epoch, seq, SST_REPLAY_RETRY);
+		return false;
+	}
+	sst_replay_settle(&peer->replay, epoch, seq, SST_REPLAY_REFUSED);
 	trace_sst_ctrl_refused(ph.saddr, ph.sport, SST_REFUSED_UNEXPECTED);
 	return false;
 }

@@ -379,9 +379,12 @@ static const struct genl_ops sst_genl_ops[] = {
 	}, {
 		.cmd = SST_CMD_PEER_GET,
 		.dumpit = sst_nl_peer_dump,
+		/* State dumps, as WireGuard's: addresses, sequence numbers. */
+		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = SST_CMD_HALFPIPE_GET,
 		.dumpit = sst_nl_halfpipe_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = SST_CMD_STATS_GET,
 		.doit = sst_nl_stats_get,

@@ -643,13 +643,14 @@ static bool sst_pv_try_done(struct sst_passive *pv)
 	release_sock(sk);
 	if (!ready)
 		return false;
+	/* Before (again if not sent now): the DS may take it inside. */
+	trace_sst_data_done_send(pv->conn_id, pv->peer, pv->seq_start,
+				 be32_to_cpu(dd.seq_end));
 	if (sst_ctrl_send(pv->pn->net, pv->peer, SST_MSG_DATA_DONE,
 			  SST_WIRE_F_RELIABLE, pv->conn_id, &dd, sizeof(dd),
 			  NULL, NULL))
 		return false;	/* no socket or key right now: retry */
 	sst_stat_inc(sn, SST_STAT_DATA_DONES);
-	trace_sst_data_done_send(pv->conn_id, pv->peer, pv->seq_start,
-				 be32_to_cpu(dd.seq_end));
 	return true;
 }
 

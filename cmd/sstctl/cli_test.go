@@ -88,7 +88,7 @@ var (
 		Setups: 12, DataDones: 11, Credits: 300, GCs: 40, Piggybacked: 5,
 		Resets: 1, Retransmits: 2, AuthFailures: 0, Timeouts: 3, Drops: 4,
 		HandoffErrors: 1 << 40, CtrlRx: 21, CtrlTx: 22, CtrlTxErrors: 23,
-		UnknownPeer: 24, Replays: 25, Duplicates: 26, Keepalives: 27, Aborts: 28, AckNows: 29,
+		UnknownPeer: 24, Replays: 25, Duplicates: 26, Keepalives: 27, Aborts: 28, AckNows: 29, SegsRefused: 30,
 	}
 	testConfig = nl.Config{CtrlPort: 4795, Keepalive: time.Second, Mode: nl.ModeSplit}
 
@@ -309,6 +309,7 @@ duplicates      26
 keepalives      27
 aborts          28
 ack_nows        29
+segs_refused    30
 `,
 			wantCalls: []string{"Stats"},
 		},
@@ -318,7 +319,7 @@ ack_nows        29
 			fake: fakeClient{stats: testStats},
 			wantOut: `{"setups":12,"data_dones":11,"credits":300,"gcs":40,"piggybacked":5,"resets":1,` +
 				`"retransmits":2,"auth_failures":0,"timeouts":3,"drops":4,"handoff_errors":1099511627776,` +
-				`"ctrl_rx":21,"ctrl_tx":22,"ctrl_tx_errors":23,"unknown_peer":24,"replays":25,"duplicates":26,"keepalives":27,"aborts":28,"ack_nows":29}` + "\n",
+				`"ctrl_rx":21,"ctrl_tx":22,"ctrl_tx_errors":23,"unknown_peer":24,"replays":25,"duplicates":26,"keepalives":27,"aborts":28,"ack_nows":29,"segs_refused":30}` + "\n",
 			wantCalls: []string{"Stats"},
 		},
 		{

@@ -132,8 +132,10 @@ func newRoot() *command {
 	root := &command{
 		name:    "sstctl",
 		summary: "Configure and inspect splitstack.ko, the Split-Stack TCP connection handoff module.",
-		help: `All requests act on the network namespace sstctl runs in. Reading is open
-to everyone; changing peers or configuration needs CAP_NET_ADMIN.
+		help: `All requests act on the network namespace sstctl runs in. Listing peers
+and half-pipes (client addresses, sequence numbers) and changing anything
+need CAP_NET_ADMIN in the namespace's user namespace, as "wg show" does;
+"show stats" and "config" are open to everyone.
 `,
 		subs: []*command{
 			{
@@ -154,6 +156,7 @@ a comment telling when a valid control message last came from the peer:
 
 With --json, prints an array of
 {"addr": "10.0.1.2", "port": 4795, "last_heard_ms": 250} (null if never).
+Needs CAP_NET_ADMIN.
 
 Example:
   sstctl peers
@@ -206,7 +209,8 @@ Example:
 connection, the optimal server (OS) sending the response, the sequence
 range of the half-pipe, its state (setup, sending, done, reset), the bytes
 the client has not acknowledged, and the time since SETUP. With --json,
-the age is "age_ms" in milliseconds.
+the age is "age_ms" in milliseconds. Needs CAP_NET_ADMIN (client
+addresses and sequence numbers are not for every local user).
 
 Example:
   sstctl show halfpipes

@@ -106,10 +106,11 @@ duplicates      0
 keepalives      3
 aborts          0
 ack_nows        0
+segs_refused    0
 `,
 			wantJSON: `{"setups":1,"data_dones":0,"credits":0,"gcs":0,"piggybacked":0,"resets":0,` +
 				`"retransmits":0,"auth_failures":0,"timeouts":0,"drops":0,"handoff_errors":2,` +
-				`"ctrl_rx":0,"ctrl_tx":0,"ctrl_tx_errors":0,"unknown_peer":0,"replays":0,"duplicates":0,"keepalives":3,"aborts":0,"ack_nows":0}` + "\n",
+				`"ctrl_rx":0,"ctrl_tx":0,"ctrl_tx_errors":0,"unknown_peer":0,"replays":0,"duplicates":0,"keepalives":3,"aborts":0,"ack_nows":0,"segs_refused":0}` + "\n",
 		},
 	}
 	for _, tt := range tests {

@@ -450,10 +450,10 @@ func TestStats(t *testing.T) {
 			reply: func(ae *netlink.AttributeEncoder) {
 				ae.Nested(attrStats, func(nae *netlink.AttributeEncoder) error {
 					nae.Bytes(statPad, nil)
-					for typ := uint16(statSetups); typ <= statAckNows; typ++ {
+					for typ := uint16(statSetups); typ <= statSegsRefused; typ++ {
 						nae.Uint64(typ, uint64(typ)*100)
 					}
-					nae.Uint64(statAckNows+1, 99) // a counter of a newer kernel
+					nae.Uint64(statSegsRefused+1, 99) // a counter of a newer kernel
 					return nil
 				})
 			},
@@ -464,6 +464,7 @@ func TestStats(t *testing.T) {
 				HandoffErrors: 1200, CtrlRx: 1300, CtrlTx: 1400,
 				CtrlTxErrors: 1500, UnknownPeer: 1600, Replays: 1700,
 				Duplicates: 1800, Keepalives: 1900, Aborts: 2000, AckNows: 2100,
+				SegsRefused: 2200,
 			},
 		},
 		{

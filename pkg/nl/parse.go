@@ -208,6 +208,7 @@ func parseStats(msgs []genetlink.Message) (Stats, error) {
 		statKeepalives:    &s.Keepalives,
 		statAborts:        &s.Aborts,
 		statAckNows:       &s.AckNows,
+		statSegsRefused:   &s.SegsRefused,
 	}
 	err := decodeMessages(msgs, func(ad *netlink.AttributeDecoder) error {
 		for ad.Next() {

@@ -106,6 +106,7 @@ type Stats struct {
 	Keepalives    uint64 // KEEPALIVEs accepted
 	Aborts        uint64 // half-pipes refused or lost by the OS (ABORTs sent on an OS, taken on a DS)
 	AckNows       uint64 // DS pure ACKs turned into ACK_NOWs (DS), ACK_NOWs taken (OS)
+	SegsRefused   uint64 // client segments the DS did not act on (bad checksum, out of window, ACK of unsent data)
 }
 
 // Config is the configuration of a network namespace.

@@ -117,4 +117,5 @@ const (
 	statKeepalives           // SST_STAT_KEEPALIVES
 	statAborts               // SST_STAT_ABORTS
 	statAckNows              // SST_STAT_ACK_NOWS
+	statSegsRefused          // SST_STAT_SEGS_REFUSED
 )

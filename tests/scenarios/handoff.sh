@@ -217,6 +217,41 @@ if [ "$fins" -gt "$conns" ]; then
 fi
 finsent=$(tcpdump -n -r /tmp/client.pcap "src $TOPO_VIP and tcp[tcpflags] & tcp-fin != 0" 2>/dev/null | wc -l)
 log "client saw $rsts RSTs and $fins FINs from the cluster for $conns connections ($((finsent - fins)) FIN retransmissions)"
+# Tracepoints (docs/tracing.md): one handoff's events, in order, from
+# both nodes (one kernel here), and its outcome.
+tr=/sys/kernel/tracing
+[ -d "$tr/events" ] || mount -t tracefs nodev "$tr" || fail "no tracefs"
+[ -d "$tr/events/splitstack" ] || fail "no splitstack trace events"
+echo >"$tr/trace"
+echo 1 >"$tr/events/splitstack/enable"
+n client curl -sS --fail -o /tmp/t.body "http://$TOPO_VIP/os1/6k" || fail "curl (traced)"
+wait_until 20 gone || fail "half-pipes left after the traced request"
+echo 0 >"$tr/events/splitstack/enable"
+assert_eq "$(sha256sum /tmp/t.body | cut -d' ' -f1)" "$(sha256sum "$www/os1/6k" | cut -d' ' -f1)" "traced body"
+grep ' sst_' "$tr/trace" >/tmp/trace.txt || true
+cat /tmp/trace.txt
+# in_order EVENT...: each one's first event after the one before it.
+in_order() {
+	local prev=0 line ev
+	for ev in "$@"; do
+		line=$(grep -n " $ev: " /tmp/trace.txt | head -1 | cut -d: -f1)
+		[ -n "$line" ] || fail "tracepoint $ev: no event for the traced handoff"
+		[ "$line" -gt "$prev" ] || fail "tracepoint $ev out of order (line $line, after line $prev)"
+		prev=$line
+	done
+}
+in_order sst_setup_send sst_setup_recv sst_sock_built sst_data_done_send \
+	sst_data_done_recv sst_adopt sst_handoff
+# (The RESET may go before the adoption: the client acknowledged it all.)
+in_order sst_data_done_recv sst_reset_send sst_reset_recv
+# sent: the head and the 6 KB body.
+sent=$(grep ' sst_handoff: ' /tmp/trace.txt | sed -n "s/.* peer=$TOPO_OS1_IP err=0 sent=\([0-9]*\) .*/\1/p")
+[ -n "$sent" ] && [ "$sent" -gt 6144 ] && [ "$sent" -lt 7168 ] ||
+	fail "sst_handoff: not err=0 with the response's length: $(grep ' sst_handoff: ' /tmp/trace.txt)"
+grep ' sst_sock_built: ' /tmp/trace.txt | grep -q ' err=0 ' || fail "sst_sock_built: not err=0"
+! grep -qE ' sst_(abort|gc_timeout|credit_drop|ctrl_refused)' /tmp/trace.txt ||
+	fail "a traced handoff with a fault event"
+log "tracepoints: the 9 events of one handoff in order, err=0"
 topo_down
 sst_rmmod
 log "handoff: ok"

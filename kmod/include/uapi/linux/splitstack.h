@@ -295,6 +295,11 @@ enum sst_stat {
 	SST_STAT_ACK_NOWS,	/* DS pure ACKs turned into ACK_NOWs (DS),
 				 * ACK_NOWs taken (OS)
 				 */
+	SST_STAT_SEGS_REFUSED,	/* client segments of a connection with
+				 * half-pipes that the DS did not act on (bad
+				 * checksum, outside the receive window, an
+				 * ACK of data never sent): left to TCP
+				 */
 	__SST_STAT_MAX
 };
 
