@@ -170,16 +170,19 @@ void sst_ctrl_module_exit(void)
 
 /*
  * The (epoch, seq) of the next message. seq never is 0: when it would
- * wrap, the namespace takes a new epoch and starts again at 1, which its
- * peers see as a restart of their window.
+ * wrap, or once the epoch is SST_WIRE_EPOCH_ROLL seconds old (receivers
+ * refuse stale epochs), the namespace takes a new epoch and starts again
+ * at 1, which its peers see as a restart of their window.
  * Context: any.
  */
 static struct sst_ctrl_id sst_ctrl_next_id(struct sst_ctrl *c)
 {
 	s64 old = atomic64_read(&c->id), new;
+	u32 now = (u32)ktime_get_real_seconds();
 
 	do {
-		if ((u32)old == U32_MAX)
+		if ((u32)old == U32_MAX ||
+		    (s32)(now - (u32)((u64)old >> 32)) >= SST_WIRE_EPOCH_ROLL)
 			new = (s64)((u64)sst_new_epoch() << 32 | 1);
 		else
 			new = old + 1;

@@ -819,6 +819,18 @@ static bool sst_setup_valid(const struct sst_wire_setup *s, u32 len)
 	       !s->max_window;
 }
 
+/*
+ * A handed-off connection never comes from this host: a SETUP must not
+ * make a socket appear to a service (a loopback-only one, say) as from
+ * its own machine (issue 8). (Addresses no client can have are malformed:
+ * sst_setup_valid().) Context: softirq, under RCU.
+ */
+static bool sst_client_addr_ok(struct net *net, __be32 addr)
+{
+	return !ipv4_is_loopback(addr) &&
+	       inet_addr_type(net, addr) == RTN_UNICAST;
+}
+
 /* Context: softirq, under RCU (sst_ctrl_handler_t). */
 static int sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 			   const struct sst_wire_hdr *hdr, const u8 *body)
@@ -837,6 +849,23 @@ static int sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 		return -EINVAL;
 	}
 	seq = be32_to_cpu(s->seq);
+	if (!sst_client_addr_ok(net, s->client_addr)) {
+		struct sst_wire_abort ab = {
+			.seq_start = s->seq,
+			.seq_end = s->seq,
+		};
+
+		/* Refused, as a SETUP for a live 4-tuple is: the DS serves
+		 * the request itself.
+		 */
+		sst_stat_inc(sn, SST_STAT_DROPS);
+		sst_stat_inc(sn, SST_STAT_ABORTS);
+		trace_sst_abort_send(id, peer->addr, seq, seq);
+		sst_ctrl_send(net, peer->addr, SST_MSG_ABORT,
+			      SST_WIRE_F_RELIABLE, id, &ab, sizeof(ab),
+			      NULL, NULL);
+		return 0;
+	}
 	pv = kzalloc(sizeof(*pv), GFP_ATOMIC);
 	if (!pv)
 		goto drop;

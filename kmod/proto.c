@@ -10,6 +10,7 @@
 #include <crypto/hash.h>
 #include <linux/err.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include "proto.h"
 
 static_assert(sizeof(struct sst_wire_hdr) == 32);
@@ -189,7 +190,10 @@ void sst_replay_init(struct sst_replay *r)
  * @epoch: the message's epoch
  * @seq:   the message's sequence number, not 0
  *
- * A newer epoch restarts the window; an older one is refused. Within the
+ * An epoch too old or too far ahead of our clock is refused whatever the
+ * window holds (SST_WIRE_EPOCH_MAX_AGE: a window forgotten by a restart
+ * must not take old traffic again). A newer epoch restarts the window; an
+ * older one is refused. Within the
  * epoch, the last SST_WIRE_REPLAY_WINDOW sequence numbers up to the
  * highest one seen are remembered; anything below is refused. A FRESH
  * message must be settled with sst_replay_settle() once its handler is
@@ -202,8 +206,11 @@ enum sst_replay_verdict sst_replay_check(struct sst_replay *r, u32 epoch,
 {
 	enum sst_replay_verdict v = SST_REPLAY_FRESH;
 	unsigned int bit = seq % SST_WIRE_REPLAY_WINDOW;
+	s32 age = (s32)((u32)ktime_get_real_seconds() - epoch);
 	u32 diff, s;
 
+	if (age > SST_WIRE_EPOCH_MAX_AGE || age < -SST_WIRE_EPOCH_MAX_AHEAD)
+		return SST_REPLAY_OLD;
 	spin_lock_bh(&r->lock);
 	if (!r->valid || epoch > r->epoch) {
 		r->valid = true;

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"time"
 )
 
 // Constants of the wire format (SST_WIRE_*).
@@ -35,7 +36,21 @@ const (
 	PseudoLen    = 12            // sizeof(struct sst_wire_pseudo)
 	ReplayWindow = 1024          // SST_WIRE_REPLAY_WINDOW
 	AckLen       = 8             // sizeof(struct sst_wire_ack)
+
+	// Epoch freshness, in seconds (SST_WIRE_EPOCH_*): senders begin a
+	// new epoch at least every EpochRoll; receivers refuse an epoch
+	// more than EpochMaxAge behind or EpochMaxAhead ahead of their clock.
+	EpochRoll     = 600  // SST_WIRE_EPOCH_ROLL
+	EpochMaxAge   = 1200 // SST_WIRE_EPOCH_MAX_AGE
+	EpochMaxAhead = 600  // SST_WIRE_EPOCH_MAX_AHEAD
 )
+
+// EpochFresh says whether a receiver whose clock reads now (Unix seconds)
+// takes messages of epoch, as the kernel's receivers do.
+func EpochFresh(epoch uint32, now int64) bool {
+	age := int32(uint32(now) - epoch)
+	return age <= EpochMaxAge && age >= -EpochMaxAhead
+}
 
 // A Type is a message type (enum sst_msg_type).
 type Type uint8
@@ -259,7 +274,8 @@ func ParseAck(b []byte) (Ack, error) {
 }
 
 // Window is the receiver's replay window of one sender, as the kernel
-// keeps it (struct sst_replay): a newer epoch restarts it, an older one is
+// keeps it (struct sst_replay): a stale epoch is refused (EpochFresh, if
+// Now is set), a newer epoch restarts the window, an older one is
 // refused, and within an epoch the last ReplayWindow sequence numbers up
 // to the highest seen are remembered, with whether each was taken.
 //
@@ -267,6 +283,10 @@ func ParseAck(b []byte) (Ack, error) {
 // reliable message is a new message with its own seq, so a receiver's
 // window moving on cannot make it Old.
 type Window struct {
+	// Now, if set, is the receiver's clock: epochs that are not
+	// EpochFresh by it are Old.
+	Now func() time.Time
+
 	valid bool
 	epoch uint32
 	top   uint32
@@ -315,9 +335,12 @@ const (
 
 // Check records (epoch, seq) and says whether it is new.
 func (w *Window) Check(epoch, seq uint32) Verdict {
+	if w.Now != nil && !EpochFresh(epoch, w.Now().Unix()) {
+		return Old
+	}
 	switch {
 	case !w.valid || epoch > w.epoch:
-		*w = Window{valid: true, epoch: epoch, top: seq}
+		*w = Window{Now: w.Now, valid: true, epoch: epoch, top: seq}
 		w.seen.set(seq)
 		return Fresh
 	case epoch < w.epoch:

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+	"time"
 )
 
 var (
@@ -244,5 +245,41 @@ func TestRetransmissionAfterWindowMoved(t *testing.T) {
 func TestTypeString(t *testing.T) {
 	if TypeKeepalive.String() != "KEEPALIVE" || Type(0).String() != "type(0)" || Type(11).String() != "type(11)" {
 		t.Fatal(TypeKeepalive.String(), Type(0).String(), Type(11).String())
+	}
+}
+
+func TestEpochFresh(t *testing.T) {
+	const now = 1_800_000_000
+	tests := []struct {
+		name  string
+		epoch uint32
+		want  bool
+	}{
+		{"now", now, true},
+		{"as old as allowed", now - EpochMaxAge, true},
+		{"a second too old", now - EpochMaxAge - 1, false},
+		{"days old", now - 3*86400, false},
+		{"as far ahead as allowed", now + EpochMaxAhead, true},
+		{"a second too far ahead", now + EpochMaxAhead + 1, false},
+		{"zero", 0, false},
+	}
+	for _, tc := range tests {
+		if got := EpochFresh(tc.epoch, now); got != tc.want {
+			t.Errorf("%s: EpochFresh(%d, %d) = %v, want %v", tc.name, tc.epoch, int64(now), got, tc.want)
+		}
+	}
+	// A window with a clock refuses stale epochs and keeps its state.
+	w := Window{Now: func() time.Time { return time.Unix(now, 0) }}
+	if v := w.Check(now-10, 5); v != Fresh {
+		t.Fatalf("fresh epoch: %v", v)
+	}
+	if v := w.Check(now-EpochMaxAge-60, 1); v != Old {
+		t.Errorf("stale epoch: %v, want old", v)
+	}
+	if v := w.Check(now+EpochMaxAhead+60, 1); v != Old {
+		t.Errorf("epoch too far ahead: %v, want old", v)
+	}
+	if e, top := w.Top(); e != now-10 || top != 5 {
+		t.Errorf("window moved by refused epochs: (%d,%d)", e, top)
 	}
 }

@@ -209,6 +209,40 @@ n client sysctl -qw net.ipv4.tcp_rmem="$rmem"
 n os1 sysctl -qw net.ipv4.tcp_wmem="$wmem"
 log "5: the bystander unaffected"
 
+# ---- 6. forged client segments --------------------------------------------------
+# An attacker spoofing the client, who knows the sequence numbers (it saw
+# the request), sends three ACKs that TCP itself would not act on: a bad
+# checksum, a sequence number outside the DS's window, an ACK of data
+# nobody sent. Their target: a finished half-pipe (DATA_DONE taken) whose
+# data is still on its way to the client (its link delayed 2 s, 10% loss):
+# an ACK of its end RESETs the OS, which could then retransmit nothing
+# (issue 8). Each must be refused and counted, the half-pipe untouched,
+# and the body must arrive whole.
+ds_stat() { n ds sstctl -j show stats | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
+hp_of() { n ds sstctl -j show halfpipes | tr '}' '\n' | grep '"10.0.0.2:41000"'; }
+topo_netem "delay 2000ms loss 10%" down
+rm -f /tmp/forge.go /tmp/forge.rc
+n_bg client sh -c "python3 $SST/lib/forge.py eth0 10.0.0.2 41000 $TOPO_VIP 80 /tmp/forge.go \
+	badsum:0:0 ok:1073741824:0 ok:0:100000 >/tmp/forge.out 2>&1; echo \$? >/tmp/forge.rc"
+wait_until 20 grep -q listening /tmp/forge.out || fail "6: the forger does not listen: $(cat /tmp/forge.out)"
+refused0=$(ds_stat segs_refused)
+n_bg client sh -c "curl -sS --local-port 41000 --max-time 60 -o /tmp/f.body http://$TOPO_VIP/os2/6k 2>/tmp/f.err; echo \$? >/tmp/f.rc"
+done_hp() { hp_of | grep -q '"state":"done"'; }
+wait_until 20 done_hp || { diag; fail "6: no finished half-pipe waiting for the client"; }
+end=$(hp_of | sed -n 's/.*"seq_end":\([0-9]*\).*/\1/p')
+echo "$end" >/tmp/forge.go
+wait_until 10 test -e /tmp/forge.rc || fail "6: the forger hangs: $(cat /tmp/forge.out)"
+assert_eq "$(cat /tmp/forge.rc)" 0 "6: forger status ($(cat /tmp/forge.out))"
+sleep 0.3
+log "6: three forged ACKs for seq_end $end sent: $(hp_of)"
+hp_of | grep -q '"state":"done"' || { diag; fail "6: a forged ACK acted on the half-pipe: $(hp_of)"; }
+assert_eq "$(($(ds_stat segs_refused) - refused0))" 3 "6: forged segments refused"
+wait_until 60 test -e /tmp/f.rc || { diag; fail "6: the client hangs"; }
+assert_eq "$(cat /tmp/f.rc)" 0 "6: curl status ($(cat /tmp/f.err))"
+assert_eq "$(sha256sum /tmp/f.body | cut -d' ' -f1)" "$(sha256sum "$www/os2/6k" | cut -d' ' -f1)" "6: body"
+topo_netem none down
+log "6: forged ACKs (bad checksum, out of window, beyond what was sent) refused and counted, the body whole"
+
 # ---- 4. rmmod with live half-pipes -----------------------------------------
 # (rmmod on a DS guest of its own: the cluster's rmmod case.) os2: os1
 # may still be left out by sst-ds after part 3 (a refused SETUP).

@@ -98,9 +98,9 @@ assert_eq "$(stat data_dones)" 3 "data_dones"
 # Connection 3 died in its accept queue: ABORTed and torn down at once,
 # so the DS's RESET for it finds nothing left to count.
 assert_eq "$(stat resets)" 2 "resets"
-assert_eq "$(stat aborts)" 2 "aborts (a SETUP for a live 4-tuple, connection 3)"
+assert_eq "$(stat aborts)" 4 "aborts (a SETUP for a live 4-tuple, connection 3, a loopback and a local client address)"
 assert_eq "$(stat timeouts)" 1 "timeouts (garbage-collected half-pipes)"
-assert_eq "$(stat drops)" 6 "drops (a refused SETUP, 5 malformed or out of range)"
+assert_eq "$(stat drops)" 10 "drops (a refused SETUP, 7 malformed or out of range, a loopback and a local client address)"
 
 # The LOCAL_OUT filter: a late client segment for a torn-down half-pipe
 # (connection 4, collected) draws an RST from os1 that must not leave it;

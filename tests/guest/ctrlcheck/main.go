@@ -49,7 +49,7 @@ var (
 	local     = flag.String("local", "10.0.1.3:4795", "this fake peer's address, configured as a peer")
 	alt       = flag.String("alt", "10.0.1.9", "a local address that is not a peer")
 	keyHex    = flag.String("key", "", "the shared key, hex")
-	epoch     = flag.Uint("epoch", 1000, "this fake peer's epoch (keep it below a real node's)")
+	epoch     = flag.Uint("epoch", 0, "this fake peer's epoch (default: 5 minutes ago, fresh (wire.EpochFresh) but below a real node's)")
 	peer2     = flag.String("peer2", "", "another local address (with the same port) configured as a peer")
 	wrap      = flag.Bool("wrap", false, "only check that the module's seq wraps into a new epoch")
 )
@@ -516,11 +516,15 @@ func main() {
 	if err != nil || len(key) != nl.AuthKeyLen {
 		fatalf("-key must be %d hex bytes", nl.AuthKeyLen)
 	}
+	if *epoch == 0 {
+		*epoch = uint(time.Now().Unix() - 300)
+	}
 	c := &checker{
 		key:  key,
 		mod:  netip.MustParseAddrPort(*module),
 		self: netip.MustParseAddrPort(*local),
 		rx:   make(chan rxMsg, 256),
+		win:  wire.Window{Now: time.Now},
 	}
 	c.modPeer = c.self.Addr()
 	if c.nlc, err = dialIn(*netnsPath); err != nil {
@@ -617,6 +621,13 @@ func main() {
 	time.Sleep(200 * time.Millisecond)
 	c.expect("replayed (same epoch/seq)", nil, valid, false, replays)
 	c.expect("old epoch", nil, mod(func(m *wire.Message) { m.Epoch-- }), false, replays)
+	// Stale or future epochs, whatever the window holds: a message
+	// captured before the module was reloaded is refused this way once
+	// wire.EpochMaxAge has passed (issue 8).
+	now := uint32(time.Now().Unix())
+	c.expect("epoch older than EpochMaxAge", nil, mod(func(m *wire.Message) { m.Epoch = now - wire.EpochMaxAge - 60; m.Seq = 1 }), false, replays)
+	c.expect("epoch a day old", nil, mod(func(m *wire.Message) { m.Epoch = now - 86400 }), false, replays)
+	c.expect("epoch past EpochMaxAhead", nil, mod(func(m *wire.Message) { m.Epoch = now + wire.EpochMaxAhead + 60 }), false, replays)
 	c.seq += 2 * wire.ReplayWindow
 	c.expect("jump ahead", nil, c.keepalive(0).Seal(key, c.self, c.mod), true, keepalives, ctrlRx)
 	time.Sleep(200 * time.Millisecond)

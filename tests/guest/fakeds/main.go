@@ -405,7 +405,7 @@ func runDS(args []string) {
 	osAddr := fs.String("os", "10.0.1.3:4795", "the OS module's control address")
 	osPort := fs.Uint("os-port", 80, "the OS application's port")
 	keyHex := fs.String("key", "", "the shared key, hex")
-	epoch := fs.Uint("epoch", 1000, "this fake peer's epoch")
+	epoch := fs.Uint("epoch", 0, "this fake peer's epoch (default: 5 minutes ago)")
 	conns := fs.Int("conns", 1, "connections to hand off")
 	forgotten := fs.Int("forgotten", 0, "connection whose SETUP gets no DATA_DONE (its listener is closed before accept): RESET it once out/reset.N exists")
 	gcLast := fs.Bool("gc-last", false, "do not RESET the last connection, stop KEEPALIVEs: the OS must collect it")
@@ -430,6 +430,9 @@ func runDS(args []string) {
 	uc, err := net.ListenUDP("udp4", laddr)
 	if err != nil {
 		fatalf("%v", err)
+	}
+	if *epoch == 0 {
+		*epoch = uint(time.Now().Unix() - 300)
 	}
 	d := &ds{key: key, conn: uc, mod: mod, epoch: uint32(*epoch), rx: make(chan wire.Message, 64)}
 	go d.readLoop()
@@ -571,6 +574,8 @@ func negativeChecks(d *ds, connID uint64, body []byte, start uint32) {
 		{"cwnd 2^20+1", 48, 1<<20 + 1},
 		{"srtt above 120 s", 56, 120000001 << 3},
 		{"rto above 120 s", 64, 120001},
+		{"client 0.0.0.0", 0, 0},
+		{"client 224.0.0.1", 0, 0xe0000001},
 	} {
 		b := append([]byte(nil), body...)
 		binary.BigEndian.PutUint32(b[bad.off:], bad.v)
@@ -587,7 +592,25 @@ func negativeChecks(d *ds, connID uint64, body []byte, start uint32) {
 			}
 		}
 	}
-	logf("duplicate SETUP ignored, conflicting SETUP refused with ABORT, malformed SETUP not acknowledged")
+	// A client address of the OS's own host: refused with an ABORT (a
+	// SETUP must not make a connection appear to come from the machine
+	// itself, to a loopback-only service say).
+	for i, addr := range []netip.Addr{
+		netip.MustParseAddr("127.0.0.1"), d.mod.AddrPort().Addr().Unmap(),
+	} {
+		b := append([]byte(nil), body...)
+		copy(b[0:4], addr.AsSlice())
+		id := connID + 0x3000 + uint64(i)
+		pending := d.reliable(wire.TypeSetup, id, b)
+		m, err := d.await(wire.TypeAbort, id, pending, 3*time.Second)
+		if err != nil {
+			fatalf("SETUP from client %s: %v, want an ABORT", addr, err)
+		}
+		if len(m.Body) != 8 || binary.BigEndian.Uint32(m.Body) != start {
+			fatalf("ABORT body %x for client %s, want seq_start %d", m.Body, addr, start)
+		}
+	}
+	logf("duplicate SETUP ignored, conflicting SETUP refused with ABORT, malformed SETUP not acknowledged, loopback and local client addresses refused with ABORT")
 }
 
 // ------------------------------------------------------------- inject

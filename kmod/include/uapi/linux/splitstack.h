@@ -349,8 +349,9 @@ enum sst_stat {
  * flag, @len above SST_WIRE_MAX_BODY or not the datagram length minus 64,
  * @seq 0, a KEEPALIVE with a body, an ACK whose body is not struct
  * sst_wire_ack or that asks for an ACK); the MAC (SST_STAT_AUTH_FAILURES,
- * also when no key is configured); then (epoch, seq) against a sliding
- * window of SST_WIRE_REPLAY_WINDOW sequence numbers (SST_STAT_REPLAYS). A
+ * also when no key is configured); then the epoch's freshness and (epoch,
+ * seq) against a sliding window of SST_WIRE_REPLAY_WINDOW sequence numbers
+ * (both SST_STAT_REPLAYS). A
  * copy of an SST_WIRE_F_RELIABLE message that was taken is acknowledged
  * again but not delivered again (SST_STAT_DUPLICATES); a copy of one that
  * was refused counts as a replay. Only authenticated messages that are not
@@ -379,6 +380,20 @@ enum sst_stat {
 #define SST_WIRE_MAC_LEN		32
 #define SST_WIRE_MAX_BODY		(SST_HANDOFF_MAX_REQ + 256)
 #define SST_WIRE_REPLAY_WINDOW		1024
+
+/*
+ * Epoch freshness. An epoch is its sender's CLOCK_REALTIME second when it
+ * began (or one past the previous epoch of that host, if later); a sender
+ * begins a new one, at seq 1, at least every SST_WIRE_EPOCH_ROLL seconds.
+ * A receiver refuses an epoch more than SST_WIRE_EPOCH_MAX_AGE seconds
+ * older or SST_WIRE_EPOCH_MAX_AHEAD seconds newer than its own clock, so a
+ * message captured before the receiver restarted (its replay window
+ * forgotten) is refused once that long has passed. The nodes' clocks must
+ * agree within SST_WIRE_EPOCH_MAX_AGE - SST_WIRE_EPOCH_ROLL seconds (NTP).
+ */
+#define SST_WIRE_EPOCH_ROLL		600
+#define SST_WIRE_EPOCH_MAX_AGE		1200
+#define SST_WIRE_EPOCH_MAX_AHEAD	600
 
 enum sst_msg_type {
 	SST_MSG_SETUP = 1,	/* DS -> OS, reliable */
