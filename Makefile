@@ -10,6 +10,12 @@
 #   make bench           connection lifetime: handoff (split, drain) vs none
 #   make soak            the cluster of guests, WAN, 50 connections for 10 min
 #                        (SOAK_DURATION=...), every body checked; not in CI
+#   make install         splitstack.ko under /lib/modules/<kernel>/updates for
+#                        every built kernel (then depmod), the programs under
+#                        $(PREFIX)/bin, the uapi header; DESTDIR=... to stage
+#   make uninstall       removes what make install put there
+#   make dkms-install    registers kmod/ with DKMS (rebuilt on kernel upgrades)
+#   make dkms-uninstall  removes it from DKMS
 
 SHELL := /bin/bash
 GO ?= go
@@ -26,8 +32,14 @@ KMOD_SRC := $(shell find kmod -name '*.[ch]') kmod/Kbuild
 MODULES := $(foreach v,$(KVERS),$(BUILD)/$(v)/splitstack.ko)
 GOBIN := $(BUILD)/bin
 GOCMDS := sstctl sst-vm sst-demo sst-os sst-ds
+# What make install installs: the tools users run.
+INSTALL_CMDS := sstctl sst-ds sst-os
+PREFIX ?= /usr/local
+DESTDIR ?=
+SST_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' kmod/dkms.conf)
 
-.PHONY: all module go deps test unit-test kernel-test demo bench stress stress-smp apps check soak clean
+.PHONY: all module go deps test unit-test kernel-test demo bench stress stress-smp apps check soak clean \
+	install uninstall dkms-install dkms-uninstall
 
 all: module go
 
@@ -98,6 +110,36 @@ stress-smp: all
 check: $(MODULES)
 	./scripts/check-kmod.sh $(KVERS)
 	gcc -Wall -Wextra -Werror -I kmod/include/uapi -o $(BUILD)/handoff-server docs/examples/handoff-server.c
+
+# depmod only for the live system: a staged tree (DESTDIR) is the
+# packager's, who runs depmod -b.
+install: all
+	@for v in $(KVERS); do \
+		echo "install splitstack.ko -> $(DESTDIR)/lib/modules/$$v/updates/"; \
+		install -D -m 0644 $(BUILD)/$$v/splitstack.ko $(DESTDIR)/lib/modules/$$v/updates/splitstack.ko || exit 1; \
+		[ -n "$(DESTDIR)" ] || depmod -a $$v || exit 1; \
+	done
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(addprefix $(GOBIN)/,$(INSTALL_CMDS)) $(DESTDIR)$(PREFIX)/bin/
+	install -D -m 0644 kmod/include/uapi/linux/splitstack.h $(DESTDIR)$(PREFIX)/include/linux/splitstack.h
+
+uninstall:
+	@for v in $(KVERS); do \
+		rm -f $(DESTDIR)/lib/modules/$$v/updates/splitstack.ko; \
+		[ -n "$(DESTDIR)" ] || depmod -a $$v || exit 1; \
+	done
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(INSTALL_CMDS)) $(DESTDIR)$(PREFIX)/include/linux/splitstack.h
+
+dkms-install:
+	@command -v dkms >/dev/null || { echo "dkms is not installed (apt-get install dkms)"; exit 1; }
+	rm -rf /usr/src/splitstack-$(SST_VERSION)
+	cp -a kmod /usr/src/splitstack-$(SST_VERSION)
+	dkms add -m splitstack -v $(SST_VERSION)
+	@for v in $(KVERS); do dkms install -m splitstack -v $(SST_VERSION) -k $$v || exit 1; done
+
+dkms-uninstall:
+	-dkms remove -m splitstack -v $(SST_VERSION) --all
+	rm -rf /usr/src/splitstack-$(SST_VERSION)
 
 clean:
 	rm -rf $(BUILD)

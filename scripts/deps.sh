@@ -15,6 +15,8 @@ pkgs=(
 	iproute2 ethtool tcpdump curl httperf python3
 	# kernel hygiene: checkpatch.pl comes from the source tarball
 	linux-source-6.1 sparse
+	# make dkms-install, and its test
+	dkms openssl
 )
 
 missing=()
