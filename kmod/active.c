@@ -26,6 +26,7 @@
 #include "compat.h"
 #include "ctrl.h"
 #include "halfpipe.h"
+#include "netlink.h"
 #include "netns.h"
 #include "peer.h"
 #include "proto.h"
@@ -245,6 +246,11 @@ static void sst_act_send_reset(struct net *net, struct sst_act_hp *ah)
 	/* Before sending: the callback may run before we return. */
 	ah->reset_pending = true;
 	trace_sst_reset_send(ah->hp.id, ah->hp.os_addr, ah->hp.seq_start);
+	sst_nl_event(net, &(struct sst_nl_event){
+		.type = SST_EV_RESET, .conn_id = ah->hp.id,
+		.peer = ah->hp.os_addr, .seq_start = ah->hp.seq_start,
+		.seq_end = ah->hp.seq_end,
+	});
 	if (sst_ctrl_send(net, ah->hp.os_addr, SST_MSG_RESET,
 			  SST_WIRE_F_RELIABLE, ah->hp.id, &r, sizeof(r),
 			  sst_act_reset_done, ah)) {
@@ -1408,6 +1414,12 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 out_busy:
 	trace_sst_handoff(c->id, os, err, err ? 0 : h->sent,
 			  ktime_get_ns() - start_ns);
+	sst_nl_event(net, &(struct sst_nl_event){
+		.type = SST_EV_HANDOFF, .conn_id = c->id, .peer = os,
+		.seq_start = ah->hp.seq_start, .seq_end = ah->hp.seq_end,
+		.err = err, .sent = err ? 0 : h->sent,
+		.dur_ns = ktime_get_ns() - start_ns,
+	});
 	c->busy = false;
 out_unlock:
 	release_sock(sk);

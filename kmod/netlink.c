@@ -9,6 +9,7 @@
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
@@ -37,6 +38,19 @@ static const struct nla_policy sst_policy[SST_A_MAX + 1] = {
 	[SST_A_AUTH_KEY_SET]	= { .type = NLA_REJECT },
 	[SST_A_MODE]		= NLA_POLICY_MAX(NLA_U8, SST_MODE_MAX),
 	[SST_A_LAST_HEARD_MS]	= { .type = NLA_REJECT },
+	[SST_A_EVENT]		= { .type = NLA_REJECT },
+};
+
+enum { SST_MCGRP_EVENTS };
+
+/*
+ * As the state dumps: events carry client connection ids and sequences.
+ * (A group's flags are GENL_MCAST_CAP_*: GENL_UNS_ADMIN_PERM there is
+ * silently ignored, and anyone could join.)
+ */
+static const struct genl_multicast_group sst_mcgrps[] = {
+	[SST_MCGRP_EVENTS] = { .name = SST_GENL_MCGRP_EVENTS,
+			       .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family sst_genl_family;
@@ -407,8 +421,58 @@ static struct genl_family sst_genl_family __ro_after_init = {
 	.resv_start_op = 0,	/* strict validation for every command */
 	.ops = sst_genl_ops,
 	.n_ops = ARRAY_SIZE(sst_genl_ops),
+	.mcgrps = sst_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(sst_mcgrps),
 	.module = THIS_MODULE,
 };
+
+/**
+ * sst_nl_event - tell the namespace's "events" listeners about @ev
+ * @net: the namespace
+ * @ev:  the event; fields its type does not have are left out if zero
+ *
+ * Costs nothing without listeners. A listener whose buffer is full loses
+ * the event. Context: any but hardirq (GFP_ATOMIC).
+ */
+void sst_nl_event(struct net *net, const struct sst_nl_event *ev)
+{
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+
+	if (!genl_has_listeners(&sst_genl_family, net, SST_MCGRP_EVENTS))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &sst_genl_family, 0, SST_CMD_EVENT);
+	if (!hdr)
+		goto fail;
+	nest = nla_nest_start(msg, SST_A_EVENT);
+	if (!nest ||
+	    nla_put_u8(msg, SST_EV_A_TYPE, ev->type) ||
+	    nla_put_u64_64bit(msg, SST_EV_A_CONN_ID, ev->conn_id,
+			      SST_EV_A_PAD) ||
+	    nla_put_u16(msg, SST_EV_A_FAMILY, AF_INET) ||
+	    nla_put_in_addr(msg, SST_EV_A_PEER, ev->peer) ||
+	    nla_put_u32(msg, SST_EV_A_SEQ_START, ev->seq_start) ||
+	    nla_put_u32(msg, SST_EV_A_SEQ_END, ev->seq_end))
+		goto fail;
+	if (ev->type == SST_EV_HANDOFF &&
+	    (nla_put_s32(msg, SST_EV_A_ERR, ev->err) ||
+	     nla_put_u32(msg, SST_EV_A_SENT, ev->sent) ||
+	     nla_put_u64_64bit(msg, SST_EV_A_DURATION_US,
+			       div_u64(ev->dur_ns, NSEC_PER_USEC),
+			       SST_EV_A_PAD)))
+		goto fail;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&sst_genl_family, net, msg, 0,
+				SST_MCGRP_EVENTS, GFP_ATOMIC);
+	return;
+fail:
+	nlmsg_free(msg);
+}
 
 int __init sst_genl_init(void)
 {

@@ -49,6 +49,7 @@
 #include <net/tcp.h>
 #include "compat.h"
 #include "ctrl.h"
+#include "netlink.h"
 #include "netns.h"
 #include "passive.h"
 #include "peer.h"
@@ -440,6 +441,10 @@ static void sst_pv_abort(struct sst_passive *pv, u32 seq_end)
 
 	sst_stat_inc(sst_net(pv->pn->net), SST_STAT_ABORTS);
 	trace_sst_abort_send(pv->conn_id, pv->peer, pv->seq_start, seq_end);
+	sst_nl_event(pv->pn->net, &(struct sst_nl_event){
+		.type = SST_EV_ABORT, .conn_id = pv->conn_id, .peer = pv->peer,
+		.seq_start = pv->seq_start, .seq_end = seq_end,
+	});
 	sst_ctrl_send(pv->pn->net, pv->peer, SST_MSG_ABORT,
 		      SST_WIRE_F_RELIABLE, pv->conn_id, &body, sizeof(body),
 		      NULL, NULL);
@@ -714,6 +719,10 @@ static void sst_pv_tick(struct work_struct *work)
 			 pv->conn_id, pv->seq_start, &pv->peer);
 		sst_stat_inc(sn, SST_STAT_TIMEOUTS);
 		trace_sst_gc_timeout(pv->conn_id, pv->peer, pv->seq_start);
+		sst_nl_event(pv->pn->net, &(struct sst_nl_event){
+			.type = SST_EV_GC_TIMEOUT, .conn_id = pv->conn_id,
+			.peer = pv->peer, .seq_start = pv->seq_start,
+		});
 		/* In case the DS is only slow, or its messages were lost: a
 		 * handoff still waiting fails at once (ECONNRESET, the client
 		 * reset) instead of on its progress bound.
@@ -861,6 +870,10 @@ static int sst_pv_rx_setup(struct net *net, struct sst_peer *peer,
 		sst_stat_inc(sn, SST_STAT_DROPS);
 		sst_stat_inc(sn, SST_STAT_ABORTS);
 		trace_sst_abort_send(id, peer->addr, seq, seq);
+		sst_nl_event(net, &(struct sst_nl_event){
+			.type = SST_EV_ABORT, .conn_id = id, .peer = peer->addr,
+			.seq_start = seq, .seq_end = seq,
+		});
 		sst_ctrl_send(net, peer->addr, SST_MSG_ABORT,
 			      SST_WIRE_F_RELIABLE, id, &ab, sizeof(ab),
 			      NULL, NULL);

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,7 +22,9 @@ type fakeClient struct {
 	halfPipes []nl.HalfPipe
 	stats     nl.Stats
 	config    nl.Config
-	err       error // returned by every call
+	events    []nl.Event // Monitor delivers them, then ends as if interrupted
+	monErr    error      // Monitor's error after the events, if set
+	err       error      // returned by every call
 
 	calls  []string
 	closed bool
@@ -38,6 +42,21 @@ func (f *fakeClient) HalfPipes() ([]nl.HalfPipe, error) { return f.halfPipes, f.
 func (f *fakeClient) Stats() (nl.Stats, error)          { return f.stats, f.record("Stats") }
 func (f *fakeClient) Config() (nl.Config, error)        { return f.config, f.record("Config") }
 func (f *fakeClient) Close() error                      { f.closed = true; return nil }
+
+func (f *fakeClient) Monitor(_ context.Context, fn func(nl.Event) error) error {
+	if err := f.record("Monitor"); err != nil {
+		return err
+	}
+	for _, ev := range f.events {
+		if err := fn(ev); err != nil {
+			return err
+		}
+	}
+	if f.monErr != nil {
+		return f.monErr
+	}
+	return context.Canceled
+}
 
 func (f *fakeClient) SetConfig(ch nl.ConfigChange) error {
 	var parts []string
@@ -91,6 +110,15 @@ var (
 		UnknownPeer: 24, Replays: 25, Duplicates: 26, Keepalives: 27, Aborts: 28, AckNows: 29, SegsRefused: 30,
 	}
 	testConfig = nl.Config{CtrlPort: 4795, Keepalive: time.Second, Mode: nl.ModeSplit}
+	testEvents = []nl.Event{
+		{Type: nl.EventHandoff, ConnID: 7, Peer: netip.MustParseAddr("10.0.1.3"), SeqStart: 100, SeqEnd: 6430,
+			Sent: 6330, Duration: 19680 * time.Microsecond},
+		{Type: nl.EventHandoff, ConnID: 9, Peer: netip.MustParseAddr("10.0.1.4"), Err: syscall.ETIMEDOUT,
+			Duration: 4012 * time.Millisecond},
+		{Type: nl.EventReset, ConnID: 7, Peer: netip.MustParseAddr("10.0.1.3"), SeqStart: 100, SeqEnd: 6430},
+		{Type: nl.EventAbort, ConnID: 12, Peer: netip.MustParseAddr("10.0.1.2"), SeqStart: 90, SeqEnd: 90},
+		{Type: nl.EventGCTimeout, ConnID: 13, Peer: netip.MustParseAddr("10.0.1.2"), SeqStart: 4000},
+	}
 
 	// key32 is a key whose hex form must never be printed.
 	key32    = bytes.Repeat([]byte{0x5a}, 32)
@@ -506,6 +534,40 @@ segs_refused    30
 			name:       "help ignores the arguments of a leaf",
 			args:       []string{"help", "peers", "add", "10.0.1.2"},
 			wantOutHas: []string{"Usage: sstctl peers add ADDR [port N]\n"},
+		},
+		{
+			name: "monitor",
+			args: []string{"monitor"},
+			fake: fakeClient{events: testEvents},
+			wantOut: "handoff conn 7 os 10.0.1.3 seq 100..6430 sent 6330 in 19.7ms\n" +
+				"handoff conn 9 os 10.0.1.4 failed after 4s: connection timed out\n" +
+				"reset conn 7 os 10.0.1.3 seq 100..6430\n" +
+				"abort conn 12 ds 10.0.1.2 seq 90..90\n" +
+				"gc-timeout conn 13 ds 10.0.1.2 seq 4000\n",
+			wantCalls: []string{"Monitor"},
+		},
+		{
+			name: "monitor json count",
+			args: []string{"-j", "monitor", "count", "2"},
+			fake: fakeClient{events: testEvents},
+			wantOut: `{"type":"handoff","conn_id":7,"peer":"10.0.1.3","seq_start":100,"seq_end":6430,"error":null,"errno":0,"sent":6330,"duration_us":19680}` + "\n" +
+				`{"type":"handoff","conn_id":9,"peer":"10.0.1.4","seq_start":0,"seq_end":0,"error":"connection timed out","errno":110,"sent":0,"duration_us":4012000}` + "\n",
+			wantCalls: []string{"Monitor"},
+		},
+		{
+			name:     "monitor bad count",
+			args:     []string{"monitor", "count", "0"},
+			wantCode: 2,
+			wantErr:  "sstctl: count \"0\" is not a positive number\nUsage: sstctl monitor [count N]\n",
+		},
+		{
+			name:      "monitor events lost",
+			args:      []string{"monitor"},
+			fake:      fakeClient{events: testEvents[:1], monErr: &kernelError{"receive events: no buffer space available", unix.ENOBUFS}},
+			wantCode:  1,
+			wantOut:   "handoff conn 7 os 10.0.1.3 seq 100..6430 sent 6330 in 19.7ms\n",
+			wantErr:   "sstctl: events lost: the socket buffer overflowed (receive events: no buffer space available)\n",
+			wantCalls: []string{"Monitor"},
 		},
 		{
 			name:     "help unknown subcommand",

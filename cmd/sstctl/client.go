@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/netip"
 
 	"github.com/split-stack/splitstack/pkg/nl"
@@ -16,6 +17,7 @@ type client interface {
 	Stats() (nl.Stats, error)
 	Config() (nl.Config, error)
 	SetConfig(nl.ConfigChange) error
+	Monitor(context.Context, func(nl.Event) error) error
 	Close() error
 }
 

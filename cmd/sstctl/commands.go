@@ -227,6 +227,35 @@ Example:
 				},
 			},
 			{
+				name:    "monitor",
+				args:    "[count N]",
+				summary: "Print the module's events as they happen.",
+				help: `One line per event of this namespace, as "ip monitor" prints them, until
+interrupted (or after N events):
+
+  handoff conn 7 os 10.0.1.3 seq 3415232542..3415238872 sent 6330 in 19.7ms
+  handoff conn 9 os 10.0.1.3 failed after 4s: connection timed out
+  reset conn 7 os 10.0.1.3 seq 3415232542..3415238872
+  abort conn 12 ds 10.0.1.2 seq 90..90
+  gc-timeout conn 13 ds 10.0.1.2 seq 4000
+
+handoff: a handoff call ended on this DS (the ioctl's result: bytes the OS
+sent and how long it took, or why it failed); reset: a half-pipe the
+client fully acknowledged, its OS told to let go; abort: this OS refused
+a SETUP or lost a half-pipe before DATA_DONE; gc-timeout: this OS
+collected a half-pipe whose DS fell silent. With --json, one object per
+line: {"type", "conn_id", "peer", "seq_start", "seq_end", "error",
+"errno", "sent", "duration_us"}. Events a slow reader has no room for
+are lost, and sstctl says so. Needs CAP_NET_ADMIN. The tracepoints
+(docs/tracing.md) show more, on every namespace.
+
+Example:
+  sstctl monitor
+  sstctl -j monitor count 10
+`,
+				run: monitor,
+			},
+			{
 				name:    "config",
 				summary: "Show or change the configuration. Without a command, show it.",
 				def:     "show",

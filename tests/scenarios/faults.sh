@@ -15,7 +15,7 @@
 #     the client is not left waiting for the rest;
 #  4. rmmod on an OS with live half-pipes is refused (in use) and changes
 #     nothing; rmmod on the DS with a half-pipe still waiting for the
-#     client's ACK (client link delayed 3 s, sst-ds gone) returns, with no
+#     client's ACK (client link delayed 2 s, sst-ds gone) returns, with no
 #     splat, and the OS garbage-collects what it held.
 set -eu
 . "$SST/lib/topo.sh"
@@ -214,13 +214,13 @@ log "5: the bystander unaffected"
 # the request), sends three ACKs that TCP itself would not act on: a bad
 # checksum, a sequence number outside the DS's window, an ACK of data
 # nobody sent. Their target: a finished half-pipe (DATA_DONE taken) whose
-# data is still on its way to the client (its link delayed 2 s, 10% loss):
+# data is still on its way to the client (its link delayed 3 s, 10% loss):
 # an ACK of its end RESETs the OS, which could then retransmit nothing
 # (issue 8). Each must be refused and counted, the half-pipe untouched,
 # and the body must arrive whole.
 ds_stat() { n ds sstctl -j show stats | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 hp_of() { n ds sstctl -j show halfpipes | tr '}' '\n' | grep '"10.0.0.2:41000"'; }
-topo_netem "delay 2000ms loss 10%" down
+topo_netem "delay 3000ms loss 10%" down
 rm -f /tmp/forge.go /tmp/forge.rc
 n_bg client sh -c "python3 $SST/lib/forge.py eth0 10.0.0.2 41000 $TOPO_VIP 80 /tmp/forge.go \
 	badsum:0:0 ok:1073741824:0 ok:0:100000 >/tmp/forge.out 2>&1; echo \$? >/tmp/forge.rc"
@@ -236,6 +236,8 @@ assert_eq "$(cat /tmp/forge.rc)" 0 "6: forger status ($(cat /tmp/forge.out))"
 sleep 0.3
 log "6: three forged ACKs for seq_end $end sent: $(hp_of)"
 hp_of | grep -q '"state":"done"' || { diag; fail "6: a forged ACK acted on the half-pipe: $(hp_of)"; }
+# While a half-pipe is listed: the DS's replies against the YNL spec.
+n ds "$SST/bin/nlcheck" -replies -halfpipes || fail "6: the module's replies are not as its spec says"
 assert_eq "$(($(ds_stat segs_refused) - refused0))" 3 "6: forged segments refused"
 wait_until 60 test -e /tmp/f.rc || { diag; fail "6: the client hangs"; }
 assert_eq "$(cat /tmp/f.rc)" 0 "6: curl status ($(cat /tmp/f.err))"

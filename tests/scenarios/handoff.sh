@@ -224,9 +224,20 @@ tr=/sys/kernel/tracing
 [ -d "$tr/events/splitstack" ] || fail "no splitstack trace events"
 echo >"$tr/trace"
 echo 1 >"$tr/events/splitstack/enable"
+# sstctl monitor on the DS: the same handoff's events, as they happen.
+rm -f /tmp/mon.json
+n_bg ds sh -c "sstctl -j monitor count 2 >/tmp/mon.json 2>/tmp/mon.err; echo \$? >/tmp/mon.rc"
+sleep 1 # joined
 n client curl -sS --fail -o /tmp/t.body "http://$TOPO_VIP/os1/6k" || fail "curl (traced)"
 wait_until 20 gone || fail "half-pipes left after the traced request"
 echo 0 >"$tr/events/splitstack/enable"
+wait_until 10 test -e /tmp/mon.rc || fail "sstctl monitor: no 2 events: $(cat /tmp/mon.json /tmp/mon.err)"
+cat /tmp/mon.json
+assert_eq "$(cat /tmp/mon.rc)" 0 "sstctl monitor status ($(cat /tmp/mon.err))"
+grep -q "\"type\":\"handoff\",.*\"peer\":\"$TOPO_OS1_IP\".*\"error\":null" /tmp/mon.json ||
+	fail "sstctl monitor: no successful handoff event for os1"
+grep -q "\"type\":\"reset\",.*\"peer\":\"$TOPO_OS1_IP\"" /tmp/mon.json ||
+	fail "sstctl monitor: no reset event for os1"
 assert_eq "$(sha256sum /tmp/t.body | cut -d' ' -f1)" "$(sha256sum "$www/os1/6k" | cut -d' ' -f1)" "traced body"
 grep ' sst_' "$tr/trace" >/tmp/trace.txt || true
 cat /tmp/trace.txt
@@ -251,7 +262,7 @@ sent=$(grep ' sst_handoff: ' /tmp/trace.txt | sed -n "s/.* peer=$TOPO_OS1_IP err
 grep ' sst_sock_built: ' /tmp/trace.txt | grep -q ' err=0 ' || fail "sst_sock_built: not err=0"
 ! grep -qE ' sst_(abort|gc_timeout|credit_drop|ctrl_refused)' /tmp/trace.txt ||
 	fail "a traced handoff with a fault event"
-log "tracepoints: the 9 events of one handoff in order, err=0"
+log "tracepoints: the 9 events of one handoff in order, err=0; sstctl monitor: its handoff and reset"
 topo_down
 sst_rmmod
 log "handoff: ok"

@@ -69,6 +69,9 @@ unpriv -j show stats | grep -q '"setups":' || fail "unprivileged stats read refu
 unpriv -j config | grep -q '"mode":"drain"' || fail "unprivileged config read refused"
 expect_fail "CAP_NET_ADMIN" unpriv peers
 expect_fail "CAP_NET_ADMIN" unpriv show halfpipes
+# (Bounded: a join that is not refused would wait for events forever.)
+expect_fail "CAP_NET_ADMIN" ip netns exec ns1 timeout 10 setpriv --reuid=65534 --regid=65534 \
+	--clear-groups --inh-caps=-all sstctl monitor
 expect_fail "CAP_NET_ADMIN" unpriv peers add 10.0.1.8
 expect_fail "CAP_NET_ADMIN" unpriv peers del 10.0.1.2
 expect_fail "CAP_NET_ADMIN" unpriv config set mode split

@@ -242,7 +242,7 @@ const (
 
 // Wire constants of struct sst_wire_setup.
 const (
-	setupLen     = 72
+	setupLen     = 72 // struct sst_wire_setup (wire.Layouts), checked in setupBody
 	optSACK      = 0x01
 	optTimestamp = 0x02
 	optWscale    = 0x04
@@ -284,8 +284,8 @@ func setupBody(client, vip netip.AddrPort, osPort uint16, st tcpState, cwnd uint
 	} {
 		b = be.AppendUint32(b, v)
 	}
-	if len(b) != setupLen {
-		fatalf("setup body is %d bytes, want %d", len(b), setupLen)
+	if want := wire.Layouts["sst_wire_setup"][""].Size; len(b) != want {
+		fatalf("setup body is %d bytes, the header's struct %d", len(b), want)
 	}
 	return append(b, req...)
 }
@@ -564,21 +564,22 @@ func negativeChecks(d *ds, connID uint64, body []byte, start uint32) {
 	}
 	// Malformed, or carrying congestion state no TCP of ours could have
 	// (a cwnd negative as an int WARNs in tcp_snd_cwnd_set): dropped.
+	setup := wire.Layouts["sst_wire_setup"]
 	for i, bad := range []struct {
-		what string
-		off  int
-		v    uint32
+		what  string
+		field string
+		v     uint32
 	}{
-		{"req_len disagrees", 68, uint32(len(body))},
-		{"cwnd 2^31", 48, 1 << 31},
-		{"cwnd 2^20+1", 48, 1<<20 + 1},
-		{"srtt above 120 s", 56, 120000001 << 3},
-		{"rto above 120 s", 64, 120001},
-		{"client 0.0.0.0", 0, 0},
-		{"client 224.0.0.1", 0, 0xe0000001},
+		{"req_len disagrees", "req_len", uint32(len(body))},
+		{"cwnd 2^31", "cwnd", 1 << 31},
+		{"cwnd 2^20+1", "cwnd", 1<<20 + 1},
+		{"srtt above 120 s", "srtt_us", 120000001 << 3},
+		{"rto above 120 s", "rto_ms", 120001},
+		{"client 0.0.0.0", "client_addr", 0},
+		{"client 224.0.0.1", "client_addr", 0xe0000001},
 	} {
 		b := append([]byte(nil), body...)
-		binary.BigEndian.PutUint32(b[bad.off:], bad.v)
+		binary.BigEndian.PutUint32(b[setup[bad.field].Off:], bad.v)
 		seq := d.send(wire.TypeSetup, wire.FlagReliable, connID+0x2000+uint64(i), b)
 		deadline := time.After(time.Second)
 		for wait := true; wait; {
@@ -599,7 +600,7 @@ func negativeChecks(d *ds, connID uint64, body []byte, start uint32) {
 		netip.MustParseAddr("127.0.0.1"), d.mod.AddrPort().Addr().Unmap(),
 	} {
 		b := append([]byte(nil), body...)
-		copy(b[0:4], addr.AsSlice())
+		copy(b[setup["client_addr"].Off:], addr.AsSlice())
 		id := connID + 0x3000 + uint64(i)
 		pending := d.reliable(wire.TypeSetup, id, b)
 		m, err := d.await(wire.TypeAbort, id, pending, 3*time.Second)

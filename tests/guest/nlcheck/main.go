@@ -16,32 +16,125 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
+	"github.com/split-stack/splitstack/internal/nlspec"
 	"golang.org/x/sys/unix"
 )
 
 // Mirrors of kmod/include/uapi/linux/splitstack.h.
-const (
-	cmdPeerAdd     = 1
-	cmdPeerDel     = 2
-	cmdPeerGet     = 3
-	cmdHalfpipeGet = 4
-	cmdStatsGet    = 5
-	cmdConfigGet   = 6
-	cmdConfigSet   = 7
+// The wire numbers, from the family's YNL spec (kmod/splitstack.yaml).
+var (
+	spec = nlspec.Default()
 
-	aFamily      = 2
-	aAddr        = 3
-	aPort        = 4
-	aStats       = 6
-	aCtrlPort    = 7
-	aKeepaliveMS = 8
-	aAuthKey     = 9
-	aAuthKeySet  = 10
-	aMode        = 11
+	cmdPeerAdd     = cmd("peer-add")
+	cmdPeerDel     = cmd("peer-del")
+	cmdPeerGet     = cmd("peer-get")
+	cmdHalfpipeGet = cmd("halfpipe-get")
+	cmdStatsGet    = cmd("stats-get")
+	cmdConfigGet   = cmd("config-get")
+	cmdConfigSet   = cmd("config-set")
+
+	aFamily      = attrNum("family")
+	aAddr        = attrNum("addr")
+	aPort        = attrNum("port")
+	aStats       = attrNum("stats")
+	aCtrlPort    = attrNum("ctrl-port")
+	aKeepaliveMS = attrNum("keepalive-ms")
+	aAuthKey     = attrNum("auth-key")
+	aAuthKeySet  = attrNum("auth-key-set")
+	aMode        = attrNum("mode")
 )
+
+func cmd(name string) uint8 {
+	op := spec.Op(name)
+	if op == nil {
+		panic("spec: no op " + name)
+	}
+	return uint8(*op.Value)
+}
+
+func attrNum(name string) uint16 {
+	for _, a := range spec.Set("attr").Attributes {
+		if a.Name == name {
+			return uint16(*a.Value)
+		}
+	}
+	panic("spec: no attribute " + name)
+}
+
+// checkReplies asks for every reply the spec describes (the dumps and
+// gets) and checks each attribute of the module's real answers against
+// it: known to the attribute set, listed for that reply, of its type's
+// size, nests recursively. Returns the number of problems; with
+// wantHalfPipes, an empty half-pipe dump is one.
+func checkReplies(c *client, wantHalfPipes bool) int {
+	problems := 0
+	for _, op := range spec.Operations.List {
+		mode, flags := op.Do, netlink.HeaderFlags(0)
+		if op.Dump != nil {
+			mode, flags = op.Dump, netlink.Dump
+		}
+		if mode == nil || mode.Reply == nil {
+			continue
+		}
+		msgs, err := c.do(uint8(*op.Value), 0, flags, nil)
+		if err != nil {
+			fmt.Printf("FAIL spec %-22s %v\n", op.Name, err)
+			problems++
+			continue
+		}
+		n := 0
+		for _, m := range msgs {
+			n += checkAttrs(spec.Set(op.AttributeSet), mode.Reply.Attributes, m.Data[4:], op.Name)
+		}
+		if op.Name == "halfpipe-get" && wantHalfPipes && len(msgs) == 0 {
+			fmt.Printf("FAIL spec %-22s no half-pipe to check\n", op.Name)
+			n++
+		}
+		if n == 0 {
+			fmt.Printf("ok   spec %-22s %d message(s) as the spec says\n", op.Name, len(msgs))
+		}
+		problems += n
+	}
+	return problems
+}
+
+func checkAttrs(set *nlspec.AttrSet, allowed []string, data []byte, where string) int {
+	ad, err := netlink.NewAttributeDecoder(data)
+	if err != nil {
+		fmt.Printf("FAIL spec %-22s %v\n", where, err)
+		return 1
+	}
+	problems := 0
+	bad := func(format string, a ...any) {
+		fmt.Printf("FAIL spec %-22s %s\n", where, fmt.Sprintf(format, a...))
+		problems++
+	}
+	for ad.Next() {
+		a := set.ByValue(ad.Type())
+		if a == nil {
+			bad("attribute %d: not in set %s", ad.Type(), set.Name)
+			continue
+		}
+		if allowed != nil && !slices.Contains(allowed, a.Name) {
+			bad("%s: not in the spec's reply", a.Name)
+		}
+		b := ad.Bytes()
+		if size := nlspec.Size(a.Type); size > 0 && len(b) != size {
+			bad("%s: %d bytes, its type %s has %d", a.Name, len(b), a.Type, size)
+		}
+		if max, ok := a.Checks["max-len"].(int); ok && len(b) > max {
+			bad("%s: %d bytes, above max-len %d", a.Name, len(b), max)
+		}
+		if a.Type == "nest" {
+			problems += checkAttrs(spec.Set(a.NestedAttributes), nil, b, where+"/"+a.Name)
+		}
+	}
+	return problems
+}
 
 type attr struct {
 	typ  uint16
@@ -100,16 +193,20 @@ type state struct {
 	Config map[uint16]string
 }
 
-func (c *client) state() state {
+// state reads the peers (with CAP_NET_ADMIN only: netlink.sh compares
+// them around the unprivileged run) and the configuration.
+func (c *client) state(peers bool) state {
 	var s state
-	msgs, err := c.do(cmdPeerGet, 0, netlink.Dump, nil)
-	if err != nil {
-		fatal("peer dump: %v", err)
+	if peers {
+		msgs, err := c.do(cmdPeerGet, 0, netlink.Dump, nil)
+		if err != nil {
+			fatal("peer dump: %v", err)
+		}
+		for _, m := range msgs {
+			s.Peers = append(s.Peers, fmt.Sprintf("%x", m.Data[4:]))
+		}
 	}
-	for _, m := range msgs {
-		s.Peers = append(s.Peers, fmt.Sprintf("%x", m.Data[4:]))
-	}
-	msgs, err = c.do(cmdConfigGet, 0, 0, nil)
+	msgs, err := c.do(cmdConfigGet, 0, 0, nil)
 	if err != nil || len(msgs) != 1 {
 		fatal("config get: %v", err)
 	}
@@ -186,7 +283,9 @@ func unprivilegedCases() []tcase {
 }
 
 func main() {
-	unpriv := flag.Bool("unprivileged", false, "expect no CAP_NET_ADMIN: changes refused, reads allowed")
+	unpriv := flag.Bool("unprivileged", false, "expect no CAP_NET_ADMIN: changes and state dumps refused, counters and configuration readable")
+	replies := flag.Bool("replies", false, "only check the module's replies against the spec")
+	halfPipes := flag.Bool("halfpipes", false, "with -replies: there must be a half-pipe to check")
 	flag.Parse()
 
 	gc, err := genetlink.Dial(nil)
@@ -203,12 +302,20 @@ func main() {
 		fatal("dial: %v", err)
 	}
 	c := &client{c: nc, fam: fam.ID}
+	if *replies {
+		if n := checkReplies(c, *halfPipes); n > 0 {
+			fmt.Printf("nlcheck: %d problem(s) in the module's replies\n", n)
+			os.Exit(1)
+		}
+		fmt.Println("nlcheck: the module's replies are as the spec says")
+		return
+	}
 
 	cases := privilegedCases()
 	if *unpriv {
 		cases = unprivilegedCases()
 	}
-	before := c.state()
+	before := c.state(!*unpriv)
 	failed := 0
 	for _, tc := range cases {
 		_, err := c.do(tc.cmd, tc.resv, netlink.Acknowledge|tc.flags, tc.attrs)
@@ -219,7 +326,7 @@ func main() {
 		if errors.As(err, &oe) && oe.Message != "" {
 			msg = " (" + oe.Message + ")"
 		}
-		after := c.state()
+		after := c.state(!*unpriv)
 		switch {
 		case got != tc.want:
 			failed++
@@ -232,17 +339,31 @@ func main() {
 		}
 	}
 	if *unpriv {
-		// Reads stay open to everyone.
+		// Counters and configuration stay open to everyone; the state
+		// dumps (addresses, sequence numbers) need CAP_NET_ADMIN.
 		for _, r := range []struct {
 			name  string
 			cmd   uint8
 			flags netlink.HeaderFlags
-		}{{"unprivileged peer dump", cmdPeerGet, netlink.Dump}, {"unprivileged halfpipe dump", cmdHalfpipeGet, netlink.Dump}, {"unprivileged stats", cmdStatsGet, 0}, {"unprivileged config get", cmdConfigGet, 0}} {
-			if _, err := c.do(r.cmd, 0, r.flags, nil); err != nil {
+			want  unix.Errno
+		}{
+			{"unprivileged peer dump", cmdPeerGet, netlink.Dump, unix.EPERM},
+			{"unprivileged halfpipe dump", cmdHalfpipeGet, netlink.Dump, unix.EPERM},
+			{"unprivileged stats", cmdStatsGet, 0, 0},
+			{"unprivileged config get", cmdConfigGet, 0, 0},
+		} {
+			_, err := c.do(r.cmd, 0, r.flags, nil)
+			var got unix.Errno
+			errors.As(err, &got)
+			switch {
+			case err != nil && got != r.want:
 				failed++
-				fmt.Printf("FAIL %-30s %v\n", r.name, err)
-			} else {
-				fmt.Printf("ok   %-30s allowed\n", r.name)
+				fmt.Printf("FAIL %-30s %v, want %v\n", r.name, err, r.want)
+			case err == nil && r.want != 0:
+				failed++
+				fmt.Printf("FAIL %-30s allowed, want %v\n", r.name, r.want)
+			default:
+				fmt.Printf("ok   %-30s %v\n", r.name, got)
 			}
 		}
 	}

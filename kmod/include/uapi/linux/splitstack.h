@@ -75,9 +75,11 @@
  * Generic netlink
  * ---------------
  *
- * Family SST_GENL_NAME, version SST_GENL_VERSION. Every command that
- * changes state needs CAP_NET_ADMIN in the user namespace owning the
- * network namespace (GENL_UNS_ADMIN_PERM); reads are open to everyone.
+ * Family SST_GENL_NAME, version SST_GENL_VERSION, described for tools by
+ * kmod/splitstack.yaml (a YNL spec). Every command that changes state,
+ * the peer and half-pipe dumps and the events group need CAP_NET_ADMIN in
+ * the user namespace owning the network namespace (GENL_UNS_ADMIN_PERM);
+ * the counters and the configuration are open to everyone.
  * Attributes are validated strictly: unknown attributes, wrong lengths and
  * out-of-range values are refused with an extended ACK message and leave
  * the state unchanged.
@@ -123,6 +125,16 @@
  *     SST_A_MODE:         u8, enum sst_mode
  *   All given values are checked before any is applied; EINVAL if none
  *   is given. A key, once set, can be replaced but not removed.
+ *
+ * SST_CMD_EVENT (notification only): one per event of the namespace, to
+ *   the multicast group SST_GENL_MCGRP_EVENTS (joining it needs
+ *   CAP_NET_ADMIN), holding one nested SST_A_EVENT with SST_EV_A_TYPE
+ *   (enum sst_event), SST_EV_A_CONN_ID, SST_EV_A_FAMILY and SST_EV_A_PEER
+ *   (the other node), and as the type has them SST_EV_A_SEQ_START,
+ *   SST_EV_A_SEQ_END, SST_EV_A_ERR (a negative errno, as the handoff ioctl
+ *   returns it), SST_EV_A_SENT and SST_EV_A_DURATION_US. Events are not
+ *   queued for slow listeners: a full socket buffer loses them (ENOBUFS on
+ *   the listener's next read).
  */
 #ifndef _UAPI_LINUX_SPLITSTACK_H
 #define _UAPI_LINUX_SPLITSTACK_H
@@ -183,6 +195,7 @@ struct sst_handoff {
 
 #define SST_GENL_NAME			"splitstack"
 #define SST_GENL_VERSION		1
+#define SST_GENL_MCGRP_EVENTS		"events"
 
 #define SST_DEFAULT_CTRL_PORT		4795
 #define SST_DEFAULT_KEEPALIVE_MS	1000
@@ -200,6 +213,7 @@ enum sst_cmd {
 	SST_CMD_STATS_GET,
 	SST_CMD_CONFIG_GET,
 	SST_CMD_CONFIG_SET,
+	SST_CMD_EVENT,
 	__SST_CMD_MAX
 };
 
@@ -229,6 +243,7 @@ enum sst_attr {
 	SST_A_LAST_HEARD_MS,	/* u64, get only: ms since the peer's last
 				 * valid control message; absent if never
 				 */
+	SST_A_EVENT,		/* nested, SST_EV_A_*, notifications only */
 	__SST_A_MAX
 };
 
@@ -263,6 +278,34 @@ enum sst_hp_attr {
 };
 
 #define SST_HP_A_MAX (__SST_HP_A_MAX - 1)
+
+enum sst_event {
+	SST_EV_UNSPEC,
+	SST_EV_HANDOFF,		/* DS: a handoff ended (SST_EV_A_ERR 0: done) */
+	SST_EV_RESET,		/* DS: a half-pipe fully acknowledged, RESET */
+	SST_EV_ABORT,		/* OS: a half-pipe refused or lost, ABORT */
+	SST_EV_GC_TIMEOUT,	/* OS: a half-pipe collected, its DS silent */
+	__SST_EV_MAX
+};
+
+#define SST_EV_MAX (__SST_EV_MAX - 1)
+
+enum sst_ev_attr {
+	SST_EV_A_UNSPEC,
+	SST_EV_A_PAD,
+	SST_EV_A_TYPE,		/* u8, enum sst_event */
+	SST_EV_A_CONN_ID,	/* u64, the DS's connection id */
+	SST_EV_A_FAMILY,	/* u16, family of SST_EV_A_PEER */
+	SST_EV_A_PEER,		/* binary, the other node */
+	SST_EV_A_SEQ_START,	/* u32, the half-pipe's first sequence number */
+	SST_EV_A_SEQ_END,	/* u32, next sequence number after it */
+	SST_EV_A_ERR,		/* s32, negative errno (HANDOFF) */
+	SST_EV_A_SENT,		/* u32, bytes the OS sent (HANDOFF) */
+	SST_EV_A_DURATION_US,	/* u64, the handoff call's duration (HANDOFF) */
+	__SST_EV_A_MAX
+};
+
+#define SST_EV_A_MAX (__SST_EV_A_MAX - 1)
 
 enum sst_stat {
 	SST_STAT_UNSPEC,
