@@ -92,6 +92,8 @@ struct sst_act_hp {
  * @broken:    a handoff failed after SETUP: the byte stream is lost
  * @acks_stolen: a pure ACK of ours became an ACK_NOW since the last
  *             adoption: acknowledge again once our sequence is current
+ * @ds_sent:   a segment of ours reached the client since the last SETUP
+ *             (its TSval is our clock's, not the OS's)
  * @resetting: a handoff failed after its SETUP: the client is being reset
  *             (sst_act_reset_client)
  * @last_ack:  the client's highest acknowledgment seen by the hook
@@ -118,6 +120,7 @@ struct sst_conn {
 	bool busy;
 	bool broken;
 	bool acks_stolen;
+	bool ds_sent;
 	bool resetting;
 	u32 last_ack;
 	u32 right;
@@ -838,14 +841,16 @@ static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
 	struct tcphdr _th;
 	struct sst_conn *c;
 	bool steal = false;
+	bool pure;
 	u32 seq;
 
 	if (iph->protocol != IPPROTO_TCP || ip_is_fragment(iph))
 		return NF_ACCEPT;
 	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
-	if (!th || !th->ack || th->syn || th->fin || th->rst ||
-	    ntohs(iph->tot_len) != ip_hdrlen(skb) + th->doff * 4)
+	if (!th || th->syn)
 		return NF_ACCEPT;
+	pure = th->ack && !th->fin && !th->rst &&
+	       ntohs(iph->tot_len) == ip_hdrlen(skb) + th->doff * 4;
 
 	rcu_read_lock();
 	c = sst_conn_find_rcu(an, iph->saddr, th->source, iph->daddr,
@@ -855,8 +860,8 @@ static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
 	/* Once the client has sent its FIN it has no request left to
 	 * acknowledge: the end of the connection is left to our stack.
 	 */
-	if (READ_ONCE(c->sk->sk_state) != TCP_ESTABLISHED)
-		goto out;
+	if (!pure || READ_ONCE(c->sk->sk_state) != TCP_ESTABLISHED)
+		goto sent;
 	seq = ntohl(th->seq);
 	cr.rcv_nxt = th->ack_seq;
 	cr.win = htonl(ntohs(th->window));
@@ -875,7 +880,11 @@ static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
 	if (steal) {
 		WRITE_ONCE(c->acks_stolen, true);
 		sst_stat_inc(sst_net(state->net), SST_STAT_ACK_NOWS);
+		goto out;
 	}
+sent:
+	/* Its TSval is our clock's: sst_adopt() must not go below it. */
+	WRITE_ONCE(c->ds_sent, true);
 out:
 	rcu_read_unlock();
 	return steal ? NF_DROP : NF_ACCEPT;
@@ -1198,7 +1207,7 @@ static void sst_setup_fill(struct sock *sk, struct sst_wire_setup *s,
  * Context: socket locked, queues empty.
  */
 static void sst_adopt(struct sock *sk, const struct sst_wire_data_done *d,
-		      u64 done_ns, u32 right)
+		      u64 done_ns, u32 right, bool ds_sent)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 e = be32_to_cpu(d->seq_end), ts = be32_to_cpu(d->tsval);
@@ -1235,8 +1244,15 @@ static void sst_adopt(struct sock *sk, const struct sst_wire_data_done *d,
 					  tp->snd_wnd), 1U << 30);
 	tp->lsndtime = tcp_jiffies32;
 	tp->snd_cwnd_stamp = tcp_jiffies32;
-	/* Our TSval never goes below what the client has seen. */
-	if (after(ts, now))
+	/*
+	 * Our TSval never goes below what the client has seen: the OS's, and
+	 * ours only if a segment of ours went out since SETUP. With none, we
+	 * follow the OS's clock exactly, a tick past it, even back: the OS's
+	 * may lag ours by what it cannot count (the SETUP's transit, under
+	 * load several ms), and its retransmissions after our next segments
+	 * must stay within the tick PAWS forgives.
+	 */
+	if (!ds_sent || after(ts, now))
 		tp->tsoffset += ts - now + 1;
 	if (be32_to_cpu(d->cwnd))
 		tcp_snd_cwnd_set(tp, be32_to_cpu(d->cwnd));
@@ -1328,6 +1344,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 	 * the one tick PAWS forgives: move our clock a tick forward too.
 	 */
 	tcp_sk(sk)->tsoffset++;
+	WRITE_ONCE(c->ds_sent, false);
 	ah->conn = c;
 	ah->hp.id = c->id;
 	ah->hp.client_addr = c->client_addr;
@@ -1398,7 +1415,8 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 		spin_lock_bh(&c->lock);
 		right = c->right;
 		spin_unlock_bh(&c->lock);
-		sst_adopt(sk, &ah->done, ah->done_ns, right);
+		sst_adopt(sk, &ah->done, ah->done_ns, right,
+			  READ_ONCE(c->ds_sent));
 		trace_sst_adopt(c->id, os, ah->hp.seq_end,
 				tcp_snd_cwnd(tcp_sk(sk)), tcp_sk(sk)->srtt_us);
 		spin_lock_bh(&c->lock);

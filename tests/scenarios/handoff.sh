@@ -117,6 +117,21 @@ if [ -z "${NETEM:-}" ]; then
 fi
 handoffs=$((handoffs + piped))
 
+# 15 requests in one write (issue 12: over the WAN on 6.12 such a burst
+# once hung until the client's timeout), every body checked.
+pipe15="/os1/6k /os2/1 /local/6k /os1/64k /os2/6k /local/1 /os1/0 /os2/64k /local/64k /os1/6k /os2/6k /local/6k /os1/1 /os2/0 /local/1"
+setups0=$(ds_stat setups)
+# shellcheck disable=SC2086
+n client pipeclient -addr "$TOPO_VIP:80" -one-write $pipe15 >/tmp/pipe15.out ||
+	{ cat /tmp/pipe15.out; diag; fail "15 requests in one write failed"; }
+while read -r p st len sum; do
+	assert_eq "$st $sum" "200 $(sha256sum "$www$p" | cut -d' ' -f1)" "one write: $p ($len bytes)"
+done </tmp/pipe15.out
+assert_eq "$(wc -l </tmp/pipe15.out)" 15 "responses to 15 requests in one write"
+burst15=$(($(ds_stat setups) - setups0))
+handoffs=$((handoffs + burst15))
+log "15 requests in one write: every body checked, $burst15 handed off"
+
 # httperf: concurrent keep-alive sessions alternating OS1, OS2 and the DS
 # (the paper's tool, 16 KB client receive window).
 if [ "${HTTPERF_CONNS:-0}" -gt 0 ]; then
@@ -210,7 +225,7 @@ fi
 # (Distinct FINs: a retransmitted one carries the same sequence number.)
 fins=$(tcpdump -S -n -r /tmp/client.pcap "src $TOPO_VIP and tcp[tcpflags] & tcp-fin != 0" 2>/dev/null |
 	sed -n 's/.* > \([0-9.]*\): .* seq \([0-9]*\).*/\1 \2/p' | sort -u | wc -l)
-conns=$((2 + ${HTTPERF_CONNS:-0} + ${conns_extra:-0}))	# curl, pipeclient, httperf x2
+conns=$((3 + ${HTTPERF_CONNS:-0} + ${conns_extra:-0}))	# curl, pipeclient x2, httperf x2
 if [ "$fins" -gt "$conns" ]; then
 	tcpdump -n -r /tmp/client.pcap "src $TOPO_VIP and tcp[tcpflags] & tcp-fin != 0" 2>/dev/null | sort -k5 | head -40
 	fail "$fins FINs from the cluster for $conns connections"

@@ -27,11 +27,15 @@ func main() {
 	addr := flag.String("addr", "", "server address, HOST:PORT")
 	gap := flag.Duration("gap", 100*time.Millisecond, "delay between two requests")
 	timeout := flag.Duration("timeout", 2*time.Minute, "overall deadline")
+	oneWrite := flag.Bool("one-write", false, "write every request at once, in one write (no -gap)")
 	flag.Parse()
 	paths := flag.Args()
 	if *addr == "" || len(paths) == 0 {
 		fmt.Fprintln(os.Stderr, "usage: pipeclient -addr HOST:PORT [-gap D] PATH...")
 		os.Exit(2)
+	}
+	if *oneWrite {
+		*gap = -1
 	}
 	if err := run(*addr, *gap, *timeout, paths); err != nil {
 		fmt.Fprintf(os.Stderr, "pipeclient: %v\n", err)
@@ -50,6 +54,15 @@ func run(addr string, gap, timeout time.Duration, paths []string) error {
 	}
 	werr := make(chan error, 1)
 	go func() {
+		if gap < 0 { // one write
+			var b []byte
+			for _, p := range paths {
+				b = fmt.Appendf(b, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", p, addr)
+			}
+			_, err := c.Write(b)
+			werr <- err
+			return
+		}
 		for i, p := range paths {
 			if i > 0 {
 				time.Sleep(gap)
