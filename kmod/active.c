@@ -637,9 +637,10 @@ static bool sst_seg_acceptable(struct sk_buff *skb,
 	hi = READ_ONCE(tp->write_seq);
 	spin_lock(&c->lock);
 	list_for_each_entry(ah, &c->hps, link) {
-		if (ah->gone || ah->hp.state > SST_HP_DONE)
-			continue;
-		if (ah->hp.state == SST_HP_DONE) {
+		/* Done: its end. Any other (sending, failed, lost with its
+		 * OS): it may have sent up to the window's right edge.
+		 */
+		if (ah->hp.state == SST_HP_DONE && !ah->gone) {
 			if (after(ah->hp.seq_end, hi))
 				hi = ah->hp.seq_end;
 		} else if (after(c->max_right, hi)) {
@@ -692,6 +693,18 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 	 */
 	if (!c || READ_ONCE(c->sk->sk_state) == TCP_CLOSE)
 		goto out;
+	/*
+	 * Being reset (a handoff failed after its SETUP): whatever comes,
+	 * the client's challenge ACK to our first RST above all, gets an RST
+	 * at its acknowledgment, which the client takes. Before validation:
+	 * that ACK may acknowledge data of an OS that is gone (and a forged
+	 * segment only hastens the end of a connection already ending).
+	 */
+	if (READ_ONCE(c->resetting)) {
+		sst_act_send_rst(state->net, c, ntohl(th->ack_seq));
+		rcu_read_unlock();
+		return NF_DROP;
+	}
 	thlen = th->doff * 4;
 	if (thlen < sizeof(*th) || skb_ensure_writable(skb, ihl + thlen))
 		goto out;
@@ -701,11 +714,6 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 		/* Left to TCP untouched: it drops it, or challenges. */
 		sst_stat_inc(sst_net(state->net), SST_STAT_SEGS_REFUSED);
 		goto out;
-	}
-	if (READ_ONCE(c->resetting)) {
-		sst_act_send_rst(state->net, c, ntohl(th->ack_seq));
-		rcu_read_unlock();
-		return NF_DROP;
 	}
 	sst_tcp_opts(th, &ts, &sack, &sack_len);
 
