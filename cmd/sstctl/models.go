@@ -84,7 +84,7 @@ var statCounters = []struct {
 	{"keepalives", "KEEPALIVEs taken", func(s nl.Stats) uint64 { return s.Keepalives }},
 	{"aborts", "half-pipes an OS refused or lost: ABORTs sent (OS) or\n" + pad + "taken (DS)", func(s nl.Stats) uint64 { return s.Aborts }},
 	{"ack_nows", "DS pure ACKs sent as ACK_NOWs (DS); ACK_NOWs answered (OS)", func(s nl.Stats) uint64 { return s.AckNows }},
-	{"segs_refused", "client segments the DS did not act on: bad checksum,\n" + pad + "out of window, ACK of data never sent (left to TCP)", func(s nl.Stats) uint64 { return s.SegsRefused }},
+	{"segs_refused", "client segments the DS did not act on: bad checksum,\n" + pad + "out of window, ACK of data never sent (left to TCP,\n" + pad + "which refuses them too: reordered ones count)", func(s nl.Stats) uint64 { return s.SegsRefused }},
 }
 
 // statsHelp is the help text of "sstctl show stats": every counter.
