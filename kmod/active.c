@@ -99,6 +99,11 @@ struct sst_act_hp {
  * @last_ack:  the client's highest acknowledgment seen by the hook
  * @right:     the right edge of the client's window in its newest segment
  * @max_right: the highest @right: no sender of ours can have sent past it
+ * @done_end:  with @unadopted: the end of a half-pipe whose DATA_DONE came
+ *             but that the DS has not adopted yet (under @lock)
+ * @unadopted: set at DATA_DONE, cleared at adoption: the half-pipe may be
+ *             RESET and gone from @hps before then, and the client's next
+ *             request acknowledges @done_end, past our snd_nxt
  * @progress:  jiffies when @last_ack last moved (the handoff's liveness)
  */
 struct sst_conn {
@@ -122,9 +127,11 @@ struct sst_conn {
 	bool acks_stolen;
 	bool ds_sent;
 	bool resetting;
+	bool unadopted;
 	u32 last_ack;
 	u32 right;
 	u32 max_right;
+	u32 done_end;
 	unsigned long progress;
 };
 
@@ -342,6 +349,8 @@ static bool sst_act_take_done(struct net *net, struct sst_act_hp *ah,
 	ah->done = *d;
 	ah->done_ns = ktime_get_ns();
 	ah->hp.seq_end = end;
+	ah->conn->done_end = end;
+	ah->conn->unadopted = true;
 	trace_sst_data_done_recv(ah->hp.id, ah->hp.os_addr, ah->hp.seq_start,
 				 end);
 	ah->hp.state = SST_HP_DONE;
@@ -636,6 +645,8 @@ static bool sst_seg_acceptable(struct sk_buff *skb,
 	 */
 	hi = READ_ONCE(tp->write_seq);
 	spin_lock(&c->lock);
+	if (c->unadopted && after(c->done_end, hi))
+		hi = c->done_end;
 	list_for_each_entry(ah, &c->hps, link) {
 		/* Done: its end. Any other (sending, failed, lost with its
 		 * OS): it may have sent up to the window's right edge.
@@ -728,8 +739,9 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 	}
 
 	pending = false;
-	ahead = false;
 	spin_lock(&c->lock);
+	/* Done but not adopted: RESET and unlinked, perhaps, but ahead. */
+	ahead = c->unadopted;
 	/*
 	 * Liveness: new data acknowledged, or a closed window (a client
 	 * that is alive but not reading, answering the OS's zero-window
@@ -849,8 +861,8 @@ static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
 	struct tcphdr _th;
 	struct sst_conn *c;
 	bool steal = false;
+	u32 seq, end = 0;
 	bool pure;
-	u32 seq;
 
 	if (iph->protocol != IPPROTO_TCP || ip_is_fragment(iph))
 		return NF_ACCEPT;
@@ -884,7 +896,21 @@ static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
 			      c->id, &cr, sizeof(cr), NULL, NULL);
 		steal = true;
 	}
+	if (!steal && c->unadopted && before(seq, c->done_end))
+		end = c->done_end;
 	spin_unlock_bh(&c->lock);
+	/*
+	 * A half-pipe the client has acknowledged in full (RESET) that we
+	 * have not adopted yet: our sequence number is its start, behind
+	 * what the client has received, and it would discard the ACK. A
+	 * pure ACK carries no data: give it the end the client stands at.
+	 */
+	if (end && !skb_ensure_writable(skb, ip_hdrlen(skb) + sizeof(_th))) {
+		struct tcphdr *wth = (struct tcphdr *)(skb_network_header(skb) +
+						       ip_hdrlen(skb));
+
+		sst_csum_set32(skb, wth, &wth->seq, htonl(end));
+	}
 	if (steal) {
 		WRITE_ONCE(c->acks_stolen, true);
 		sst_stat_inc(sst_net(state->net), SST_STAT_ACK_NOWS);
@@ -1429,6 +1455,7 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 				tcp_snd_cwnd(tcp_sk(sk)), tcp_sk(sk)->srtt_us);
 		spin_lock_bh(&c->lock);
 		ah->adopted = true;
+		c->unadopted = false;
 		spin_unlock_bh(&c->lock);
 		/* The OSes may not have acknowledged all we received. */
 		if (READ_ONCE(c->acks_stolen)) {

@@ -77,6 +77,14 @@ check_paws() {
 }
 paws=$(n client nstat -az TcpExtPAWSEstab | awk '/PAWSEstab/ {print $2}')
 check_paws "$paws" "one connection"
+# Each request follows the client's acknowledgment of the previous
+# response at once, before the DS may have adopted the OS's end: the hook
+# must keep it (an ACK past our snd_nxt), or only a retransmission
+# timeout brings it through.
+if [ -z "${NETEM:-}" ]; then
+	rtos=$(n client nstat -az TcpExtTCPTimeouts | awk '/TCPTimeouts/ {print $2}')
+	assert_eq "${rtos:-0}" 0 "client retransmission timeouts, one connection on a lossless link"
+fi
 handoffs=$(echo "$checks" | tr ' ' '\n' | grep -c '^os')
 cat /tmp/ds.log
 
