@@ -663,6 +663,29 @@ static bool sst_seg_acceptable(struct sk_buff *skb,
 }
 
 /*
+ * A closed connection whose OS may still retransmit: credits are not
+ * reliable, and until it takes its RESET an OS whose last acknowledgment
+ * was lost sends its tail again. The client, in TIME_WAIT, answers with an
+ * ACK of our FIN, and our TCP, with no socket left, would reset it. Absorb
+ * exactly that ACK, as a TIME_WAIT socket would, while a half-pipe is
+ * listed (a new connection on a reused port has other numbers).
+ * Context: softirq, under RCU.
+ */
+static bool sst_conn_lingers(struct sst_conn *c, const struct tcphdr *th)
+{
+	const struct tcp_sock *tp = tcp_sk(c->sk);
+	bool listed;
+
+	if (ntohl(th->ack_seq) != READ_ONCE(tp->snd_nxt) ||
+	    ntohl(th->seq) != READ_ONCE(tp->rcv_nxt))
+		return false;
+	spin_lock(&c->lock);
+	listed = !list_empty(&c->hps);
+	spin_unlock(&c->lock);
+	return listed;
+}
+
+/*
  * Splits the acknowledgment of a client segment: a credit (SEND_PACKET)
  * for every half-pipe still owed acknowledgments, a RESET for those now
  * fully acknowledged, and the segment itself clamped to the DS's own
@@ -698,12 +721,18 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 	rcu_read_lock();
 	c = sst_conn_find_rcu(an, iph->daddr, th->dest, iph->saddr,
 			      th->source);
+	if (!c)
+		goto out;
 	/*
 	 * A closed socket's connection waits for the GC: a client that
 	 * reuses the port (a new handshake) must not get its numbers.
 	 */
-	if (!c || READ_ONCE(c->sk->sk_state) == TCP_CLOSE)
-		goto out;
+	if (READ_ONCE(c->sk->sk_state) == TCP_CLOSE) {
+		if (!sst_conn_lingers(c, th))
+			goto out;
+		rcu_read_unlock();
+		return NF_DROP;
+	}
 	/*
 	 * Being reset (a handoff failed after its SETUP): whatever comes,
 	 * the client's challenge ACK to our first RST above all, gets an RST
