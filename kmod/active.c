@@ -889,9 +889,9 @@ static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
 	struct sst_act_hp *ah;
 	struct tcphdr _th;
 	struct sst_conn *c;
-	bool steal = false;
-	u32 seq, end = 0;
+	bool steal = false, stale;
 	bool pure;
+	u32 seq;
 
 	if (iph->protocol != IPPROTO_TCP || ip_is_fragment(iph))
 		return NF_ACCEPT;
@@ -925,26 +925,19 @@ static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
 			      c->id, &cr, sizeof(cr), NULL, NULL);
 		steal = true;
 	}
-	if (!steal && c->unadopted && before(seq, c->done_end))
-		end = c->done_end;
-	spin_unlock_bh(&c->lock);
 	/*
-	 * A half-pipe the client has acknowledged in full (RESET) that we
-	 * have not adopted yet: our sequence number is its start, behind
-	 * what the client has received, and it would discard the ACK. A
-	 * pure ACK carries no data: give it the end the client stands at.
+	 * Behind a half-pipe the client has in full (RESET) that we have not
+	 * adopted yet: the client discards it without taking its TSval.
 	 */
-	if (end && !skb_ensure_writable(skb, ip_hdrlen(skb) + sizeof(_th))) {
-		struct tcphdr *wth = (struct tcphdr *)(skb_network_header(skb) +
-						       ip_hdrlen(skb));
-
-		sst_csum_set32(skb, wth, &wth->seq, htonl(end));
-	}
+	stale = !steal && c->unadopted && before(seq, c->done_end);
+	spin_unlock_bh(&c->lock);
 	if (steal) {
 		WRITE_ONCE(c->acks_stolen, true);
 		sst_stat_inc(sst_net(state->net), SST_STAT_ACK_NOWS);
 		goto out;
 	}
+	if (stale)
+		goto out;
 sent:
 	/* Its TSval is our clock's: sst_adopt() must not go below it. */
 	WRITE_ONCE(c->ds_sent, true);
