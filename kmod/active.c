@@ -90,8 +90,9 @@ struct sst_act_hp {
  *             frees only connections nobody holds
  * @busy:      a handoff is in progress (set under the socket lock)
  * @broken:    a handoff failed after SETUP: the byte stream is lost
- * @acks_stolen: a pure ACK of ours became an ACK_NOW since the last
- *             adoption: acknowledge again once our sequence is current
+ * @acks_stolen: a pure ACK of ours became an ACK_NOW, or was dropped as
+ *             behind the client, since the last adoption: acknowledge
+ *             again once our sequence is current
  * @ds_sent:   a segment of ours reached the client since the last SETUP
  *             (its TSval is our clock's, not the OS's)
  * @resetting: a handoff failed after its SETUP: the client is being reset
@@ -889,7 +890,7 @@ static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
 	struct sst_act_hp *ah;
 	struct tcphdr _th;
 	struct sst_conn *c;
-	bool steal = false, stale;
+	bool steal = false, stale = false;
 	bool pure;
 	u32 seq;
 
@@ -926,24 +927,24 @@ static unsigned int sst_act_local_out(void *priv, struct sk_buff *skb,
 		steal = true;
 	}
 	/*
-	 * Behind a half-pipe the client has in full (RESET) that we have not
-	 * adopted yet: the client discards it without taking its TSval.
+	 * Behind a half-pipe the client has in full (RESET: no OS to
+	 * acknowledge for us) that we have not adopted yet: the client would
+	 * discard it. Dropped; the adoption acknowledges again at once.
 	 */
 	stale = !steal && c->unadopted && before(seq, c->done_end);
 	spin_unlock_bh(&c->lock);
-	if (steal) {
+	if (steal || stale) {
 		WRITE_ONCE(c->acks_stolen, true);
-		sst_stat_inc(sst_net(state->net), SST_STAT_ACK_NOWS);
+		if (steal)
+			sst_stat_inc(sst_net(state->net), SST_STAT_ACK_NOWS);
 		goto out;
 	}
-	if (stale)
-		goto out;
 sent:
 	/* Its TSval is our clock's: sst_adopt() must not go below it. */
 	WRITE_ONCE(c->ds_sent, true);
 out:
 	rcu_read_unlock();
-	return steal ? NF_DROP : NF_ACCEPT;
+	return steal || stale ? NF_DROP : NF_ACCEPT;
 }
 
 static const struct nf_hook_ops sst_act_nf_ops[] = {
