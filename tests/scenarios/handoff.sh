@@ -111,7 +111,17 @@ retrans=$(n client nstat -az TcpRetransSegs | awk '/RetransSegs/ {print $2}')
 # (TCPACKSkippedSeq is not asserted: a spurious retransmission of an OS
 # that lands after the DS has sent on is a duplicate the client rightly
 # refuses, as it would from any TCP sender.)
-check_paws "$(n client nstat -az TcpExtPAWSEstab | awk '/PAWSEstab/ {print $2}')" "pipelined"
+# Over a lossy link pipelined responses overlap: an earlier OS's
+# retransmission can reach the client between the next sender's
+# segments, and the clocks of two nodes differ by the SETUP's transit,
+# which PAWS forgives only up to one tick (docs/design.md, "Timestamps"):
+# a rejection costs that segment a retransmission, never a byte.
+# Reported there, asserted on the lossless link.
+if [ -n "${NETEM:-}" ]; then
+	log "client PAWS rejections, pipelined over a lossy link: $(n client nstat -az TcpExtPAWSEstab | awk '/PAWSEstab/ {print $2}') (reported)"
+else
+	check_paws "$(n client nstat -az TcpExtPAWSEstab | awk '/PAWSEstab/ {print $2}')" "pipelined"
+fi
 
 piped=$(($(ds_stat setups) - setups0)) acknows=$(($(ds_stat ack_nows) - acknows0))
 log "pipelined: 6 responses checked, $piped handed off, $acknows DS ACKs sent as ACK_NOW, client retransmissions: ${retrans:-0}"
