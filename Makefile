@@ -8,6 +8,9 @@
 #   make demo            deps + build + the demo cluster in QEMU
 #   make check           W=1, sparse (C=1) and checkpatch --strict on kmod/
 #   make bench           connection lifetime: handoff (split, drain) vs none
+#   make test-debug      the data-path scenarios on a 6.1 kernel built with
+#                        KASAN, lockdep, kmemleak, KFENCE (scripts/debug-kernel.sh,
+#                        cached in build/debug-kernel); not in CI
 #   make soak            the cluster of guests, WAN, 50 connections for 10 min
 #                        (SOAK_DURATION=...), every body checked; not in CI
 #   make install         splitstack.ko under /lib/modules/<kernel>/updates for
@@ -39,7 +42,7 @@ DESTDIR ?=
 SST_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' kmod/dkms.conf)
 
 .PHONY: all module go deps test unit-test kernel-test demo bench stress stress-smp apps check soak clean \
-	install uninstall dkms-install dkms-uninstall
+	install uninstall dkms-install dkms-uninstall test-debug
 
 all: module go
 
@@ -66,6 +69,19 @@ unit-test:
 
 kernel-test: all
 	SST_BUILD=$(BUILD) SST_KERNELS="$(KVERS)" $(GO) test -count=1 -timeout 80m -v ./tests/
+
+# A debug kernel and a module built against its tree; the scenarios that
+# move data, with their timeouts tripled (KASAN and lockdep are slow).
+DEBUG_KDIR := $(BUILD)/debug-kernel
+DEBUG_SCENARIOS ?= passive|handoff|faults|apps-path
+test-debug:
+	./scripts/debug-kernel.sh $(DEBUG_KDIR)
+	v=$$(cat $(DEBUG_KDIR)/version) && mkdir -p $(DEBUG_KDIR)/module/$$v && \
+	cp -a kmod/. $(DEBUG_KDIR)/module/$$v/ && \
+	$(MAKE) -C $(DEBUG_KDIR)/src/linux-source-6.1 M=$(DEBUG_KDIR)/module/$$v W=1 modules && \
+	SST_BUILD=$(DEBUG_KDIR)/module SST_KERNEL_ROOT=$(DEBUG_KDIR)/root SST_KERNELS=$$v \
+	SST_TIMEOUT_SCALE=3 $(GO) test -count=1 -timeout 120m -v \
+		-run 'TestKernel/[^/]*/($(DEBUG_SCENARIOS))$$' ./tests/
 
 soak: all
 	SST_BUILD=$(BUILD) SST_KERNELS="$(KVERS)" $(GO) test -tags soak -count=1 -timeout 0 -v -run TestSoak ./tests/

@@ -21,6 +21,11 @@ type Kernel struct {
 // module tree in /lib/modules), oldest first.
 func Kernels() ([]Kernel, error) { return kernelsIn("/") }
 
+// KernelsIn lists the kernels under root as Kernels does under "/": a tree
+// with boot/vmlinuz-VERSION and lib/modules/VERSION/modules.dep, such as
+// the debug kernel that scripts/debug-kernel.sh builds.
+func KernelsIn(root string) ([]Kernel, error) { return kernelsIn(root) }
+
 // FindKernel returns the newest installed kernel whose version is prefix or
 // starts with prefix followed by a non-digit: "6.1" matches "6.1.0-56-amd64"
 // but not "6.12.117+deb12-amd64". An empty prefix selects the newest kernel.

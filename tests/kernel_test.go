@@ -7,6 +7,8 @@
 // SST_KERNELS (space-separated versions, as `make kernel-test` sets it)
 // picks the kernels; by default every installed kernel that has a built
 // module. SST_BUILD is the build directory (default ../build).
+// SST_KERNEL_ROOT looks for kernels under another root than "/" (its
+// boot/ and lib/modules/: `make test-debug`'s debug kernel).
 package tests
 
 import (
@@ -15,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +88,11 @@ func buildDir() string {
 // are none: a kernel suite that boots nothing has not passed.
 func kernelsUnderTest(t *testing.T) []qemu.Kernel {
 	t.Helper()
-	all, err := qemu.Kernels()
+	root := os.Getenv("SST_KERNEL_ROOT")
+	if root == "" {
+		root = "/"
+	}
+	all, err := qemu.KernelsIn(root)
 	if err != nil {
 		t.Fatalf("listing kernels: %v", err)
 	}
@@ -163,6 +170,20 @@ func TestKernel(t *testing.T) {
 		time.Since(suiteStart).Round(time.Second))
 }
 
+// timeoutScale is SST_TIMEOUT_SCALE (default 1): a kernel with KASAN and
+// lockdep runs the scenarios several times slower.
+func timeoutScale(t *testing.T) time.Duration {
+	v := os.Getenv("SST_TIMEOUT_SCALE")
+	if v == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("SST_TIMEOUT_SCALE=%q: want a positive integer", v)
+	}
+	return time.Duration(n)
+}
+
 func runScenario(t *testing.T, k qemu.Kernel, ko, bin, name string, timeout time.Duration, cpus int, env map[string]string) {
 	t.Helper()
 	file, _, _ := strings.Cut(name, "-")
@@ -170,6 +191,7 @@ func runScenario(t *testing.T, k qemu.Kernel, ko, bin, name string, timeout time
 	if err != nil {
 		t.Fatal(err)
 	}
+	timeout *= timeoutScale(t)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Minute)
 	defer cancel()
 	res, err := qemu.Run(ctx, qemu.Config{
