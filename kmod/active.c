@@ -1370,9 +1370,10 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 		err = -EOPNOTSUPP;
 		goto out_unlock;
 	}
-	mutex_lock(&sn->lock);
-	drain = sn->config.mode == SST_MODE_DRAIN;
-	mutex_unlock(&sn->lock);
+	/* Not under sn->lock: the control socket is made under it (lockdep:
+	 * sn->lock -> sk_lock there, sk_lock -> sn->lock here).
+	 */
+	drain = READ_ONCE(sn->config.mode) == SST_MODE_DRAIN;
 	c->busy = true;
 	/* Liveness is counted from here: the client may have been quiet. */
 	WRITE_ONCE(c->progress, jiffies);

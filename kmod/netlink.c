@@ -368,7 +368,7 @@ static int sst_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 		sst_ctrl_keepalive_changed(sn);
 	}
 	if (a[SST_A_MODE])
-		sn->config.mode = nla_get_u8(a[SST_A_MODE]);
+		WRITE_ONCE(sn->config.mode, nla_get_u8(a[SST_A_MODE]));
 	if (key) {
 		nla_memcpy(sn->config.key, a[SST_A_AUTH_KEY],
 			   sizeof(sn->config.key));
