@@ -49,7 +49,6 @@
  * @reset_pending: the control plane still has a RESET (and @ah)
  * @unlink_wanted: to be unlinked once nothing is pending
  * @acked_past: the client acknowledged bytes past @hp.seq_start
- * @adopted:  the DS's socket has jumped past it (under sst_conn.lock)
  * @done_ns:  ktime_get_ns() when DATA_DONE arrived
  * @done:     DATA_DONE as received
  */
@@ -65,7 +64,6 @@ struct sst_act_hp {
 	bool reset_pending;
 	bool unlink_wanted;
 	bool acked_past;
-	bool adopted;
 	u64 done_ns;
 	struct sst_wire_data_done done;
 };
@@ -770,7 +768,7 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 
 	pending = false;
 	spin_lock(&c->lock);
-	/* Done but not adopted: RESET and unlinked, perhaps, but ahead. */
+	/* Done but not adopted (RESET and unlinked, perhaps), or sending. */
 	ahead = c->unadopted;
 	/*
 	 * Liveness: new data acknowledged, or a closed window (a client
@@ -800,7 +798,7 @@ static unsigned int sst_act_pre_routing(void *priv, struct sk_buff *skb,
 		 */
 		if (ah->hp.state > SST_HP_DONE)
 			continue;
-		ahead |= !ah->adopted;
+		ahead |= ah->hp.state != SST_HP_DONE;
 		ack = after(a, ah->hp.seq_start) ? a : ah->hp.seq_start;
 		if (ah->hp.state == SST_HP_DONE && after(ack, ah->hp.seq_end))
 			ack = ah->hp.seq_end;
@@ -1478,7 +1476,6 @@ int sst_active_handoff(struct socket *sock, struct sst_handoff *h,
 		trace_sst_adopt(c->id, os, ah->hp.seq_end,
 				tcp_snd_cwnd(tcp_sk(sk)), tcp_sk(sk)->srtt_us);
 		spin_lock_bh(&c->lock);
-		ah->adopted = true;
 		c->unadopted = false;
 		spin_unlock_bh(&c->lock);
 		/* The OSes may not have acknowledged all we received. */
